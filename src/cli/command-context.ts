@@ -1,0 +1,52 @@
+import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-config.js';
+import { withDatabase, type DatabaseSession } from '../db/database-session.js';
+import { loadRevisions } from '../runner/load-revisions.js';
+import { RevisionGraph } from '../runner/revision-graph.js';
+import { Output } from './output.js';
+
+/** The options every command accepts (see main.ts). */
+export interface GlobalOptions {
+  databaseUrl?: string;
+  revisionsDir?: string;
+  config?: string;
+  json?: boolean;
+  echoSql?: boolean;
+  debug?: boolean;
+  quiet?: boolean;
+  lockWait?: string;
+  lockTimeout?: string;
+  statementTimeout?: string;
+}
+
+/** What a command needs, resolved once from the parsed arguments. */
+export class CommandContext {
+  readonly config: Config;
+  readonly output: Output;
+
+  constructor(private readonly options: GlobalOptions) {
+    this.output = new Output(Boolean(options.json), options.debug ? 'debug' : options.quiet ? 'warn' : 'info');
+    const flags: ConfigInput = {
+      databaseUrl: options.databaseUrl,
+      revisionsDir: options.revisionsDir,
+      lockWaitMs: options.lockWait,
+      lockTimeoutMs: options.lockTimeout,
+      statementTimeoutMs: options.statementTimeout,
+    };
+    this.config = resolveConfig({ flags, configFile: options.config });
+  }
+
+  async graph(): Promise<RevisionGraph> {
+    return new RevisionGraph(await loadRevisions(this.config.revisionsDir));
+  }
+
+  withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
+    return withDatabase(
+      this.config,
+      {
+        echoSql: this.options.echoSql ? (statement) => this.output.log('info', `SQL: ${statement}`) : undefined,
+        log: (line) => this.output.debug(`postgres: ${line}`),
+      },
+      work,
+    );
+  }
+}

@@ -1,0 +1,24 @@
+import { readHeads } from '../../runner/version-table.js';
+import type { CommandContext } from '../command-context.js';
+import { describeHeads } from '../describe-heads.js';
+import { formatRevision } from './history.js';
+
+/** Where the database stands: its heads, and with --verbose each one's details. */
+export async function currentCommand(context: CommandContext, flags: { verbose?: boolean }): Promise<void> {
+  const graph = await context.graph();
+  await context.withDatabase(async ({ client, displayUrl }) => {
+    const heads = await readHeads(client);
+    graph.appliedFrom(heads); // fails clearly on a revision no file defines
+    const pending = graph.order.filter((r) => !graph.appliedFrom(heads).has(r.id)).map((r) => r.id);
+    const lines = [`${displayUrl}`, `Current revision: ${describeHeads(graph, heads)}`];
+    if (pending.length > 0) lines.push(`Pending: ${pending.join(', ')}`);
+    if (flags.verbose) for (const id of heads) lines.push('', formatRevision(graph, graph.get(id), true));
+    context.output.result(lines.join('\n'), {
+      ok: true,
+      database: displayUrl,
+      heads,
+      atHead: pending.length === 0,
+      pending,
+    });
+  });
+}

@@ -1,0 +1,131 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CommandContext, type GlobalOptions } from './command-context.js';
+import { Output } from './output.js';
+
+/**
+ * Parses the command line and dispatches. Command modules are imported lazily, so a command loads
+ * only what it needs: start-up time counts.
+ * Exit status: 0 done, 1 a database or revision failure, 2 a usage error.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let context: CommandContext | undefined;
+  const program = new Command('play-later-db')
+    .description('Play Later database: revisions, deploys and checks for PostgreSQL 15-18.')
+    .addOption(new Option('-d, --database-url <url>', 'libpq URL of the database (default: DATABASE_URL, else the embedded server)'))
+    .option('--revisions-dir <dir>', 'folder of revision files (default: migrations)')
+    .option('--config <file>', 'JSON config file (default: play-later-db.config.json if present)')
+    .option('--json', 'print the result as JSON on stdout (logs stay on stderr)')
+    .option('--echo-sql', 'print every SQL statement sent (passwords masked) on stderr')
+    .option('--debug', 'debug logs on stderr (including the embedded server log)')
+    .option('-q, --quiet', 'only warnings and errors on stderr')
+    .option('--lock-wait <ms>', 'how long to wait for another runner (default 60000)')
+    .option('--lock-timeout <ms>', 'lock_timeout for revision statements; lock timeouts are retried (default 2000)')
+    .option('--statement-timeout <ms>', 'statement_timeout for revision statements, 0 = none (default 0)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  const run =
+    <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<void>) =>
+    async (...args: A): Promise<void> => {
+      const command = args[args.length - 1] as Command;
+      context = new CommandContext(command.optsWithGlobals<GlobalOptions>());
+      await action(context, ...args);
+    };
+
+  program
+    .command('upgrade')
+    .description('apply revisions up to <target>: head, heads, +N, a revision id or a unique prefix')
+    .argument('<target>', 'where to go')
+    .option('--single-transaction', 'run all revisions in one transaction: all or nothing')
+    .action(
+      run(async (ctx, target: string, flags: { singleTransaction?: boolean }) => {
+        const { runMigration } = await import('./run-migration.js');
+        await runMigration(ctx, 'up', target, flags);
+      }),
+    );
+  program
+    .command('downgrade')
+    .description('revert revisions down to <target>: -N, base, a revision id or a unique prefix')
+    .argument('<target>', 'where to go')
+    .option('--single-transaction', 'run all revisions in one transaction: all or nothing')
+    .action(
+      run(async (ctx, target: string, flags: { singleTransaction?: boolean }) => {
+        const { runMigration } = await import('./run-migration.js');
+        await runMigration(ctx, 'down', target, flags);
+      }),
+    );
+  program
+    .command('current')
+    .description('show the revision(s) the database is at')
+    .option('--verbose', 'show each revision in full')
+    .action(
+      run(async (ctx, flags: { verbose?: boolean }) => {
+        const { currentCommand } = await import('./commands/current.js');
+        await currentCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('history')
+    .description('list the revisions, newest first')
+    .option('--verbose', 'show each revision in full')
+    .option('-r, --rev <range>', 'only a range, from:to (e.g. 002:004, 003:, :head)')
+    .action(
+      run(async (ctx, flags: { verbose?: boolean; rev?: string }) => {
+        const { historyCommand } = await import('./commands/history.js');
+        await historyCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('heads')
+    .description('show the heads of the revision graph')
+    .option('--verbose', 'show each revision in full')
+    .action(
+      run(async (ctx, flags: { verbose?: boolean }) => {
+        const { headsCommand } = await import('./commands/heads.js');
+        await headsCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('stamp')
+    .description('record <target> in the version table without running any revision')
+    .argument('<target>', 'head, heads, base, or revision id(s) separated by commas')
+    .action(
+      run(async (ctx, target: string) => {
+        const { stampCommand } = await import('./commands/stamp.js');
+        await stampCommand(ctx, target);
+      }),
+    );
+  program
+    .command('revision')
+    .description('write a new revision file whose parent is the current head')
+    .requiredOption('-m, --message <message>', 'what the revision changes')
+    .option('--parents <ids>', 'parent revision(s), comma-separated; several make a merge revision')
+    .action(
+      run(async (ctx, flags: { message?: string; parents?: string }) => {
+        const { revisionCommand } = await import('./commands/revision.js');
+        await revisionCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('setup')
+    .description('the main job: bring the database to head and show where it stands')
+    .action(
+      run(async (ctx) => {
+        const { setupCommand } = await import('./commands/setup.js');
+        await setupCommand(ctx);
+      }),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      return 2; // commander already printed what was wrong
+    }
+    const output = context?.output ?? new Output(argv.includes('--json'), 'info');
+    return output.error(error);
+  }
+}

@@ -1,0 +1,57 @@
+import { runToTarget, type StepDone } from '../runner/executor.js';
+import { resolveDowngradeTarget, resolveUpgradeTarget, type Direction } from '../runner/plan.js';
+import { readHeads } from '../runner/version-table.js';
+import type { CommandContext } from './command-context.js';
+import { describeHeads } from './describe-heads.js';
+
+export interface MigrateFlags {
+  singleTransaction?: boolean;
+}
+
+/** upgrade and downgrade: resolve the target against the database, run, report. */
+export async function runMigration(context: CommandContext, direction: Direction, reference: string, flags: MigrateFlags): Promise<void> {
+  const graph = await context.graph();
+  const { config, output } = context;
+  await context.withDatabase(async ({ client, displayUrl }) => {
+    output.debug(`database: ${displayUrl}`);
+    const applied = graph.appliedFrom(await readHeads(client));
+    const target =
+      direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
+    const started = performance.now();
+    const result = await runToTarget({
+      client,
+      graph,
+      target,
+      settings: config,
+      singleTransaction: flags.singleTransaction,
+      log: (message) => output.info(message),
+      onStep: (step) => output.info(progressLine(step)),
+    });
+    const totalMs = Math.round(performance.now() - started);
+    const where = describeHeads(graph, result.after);
+    const lines = [
+      result.done.length === 0
+        ? `Nothing to do: the database is at ${where}.`
+        : `${direction === 'up' ? 'Upgraded' : 'Downgraded'} ${result.done.length} revision(s) in ${totalMs} ms; the database is at ${where}.`,
+    ];
+    if (result.doneByOthers.length > 0) {
+      lines.push(`Another runner applied ${result.doneByOthers.join(', ')} while this one waited; nothing was applied twice.`);
+    }
+    output.result(lines.join('\n'), {
+      ok: true,
+      command: direction === 'up' ? 'upgrade' : 'downgrade',
+      target: reference,
+      before: result.before,
+      after: result.after,
+      steps: result.done,
+      doneByOthers: result.doneByOthers,
+      durationMs: totalMs,
+    });
+  });
+}
+
+function progressLine(step: StepDone): string {
+  const verb = step.direction === 'up' ? 'Running upgrade' : 'Running downgrade';
+  const retries = step.retries > 0 ? `, after ${step.retries} lock retries` : '';
+  return `${verb} ${step.revision}, ${step.message} (${step.durationMs} ms${retries})`;
+}

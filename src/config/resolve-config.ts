@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PlayLaterError, messageOf } from '../errors.js';
+
+/**
+ * What the seed kept in alembic.ini and env.py, resolved once, in the order
+ * flags > environment > config file > defaults.
+ */
+export interface Config {
+  /** libpq URL of the target database; undefined means the embedded server. */
+  databaseUrl: string | undefined;
+  /** A direct (not pooled) URL, needed by non-transactional revisions behind PgBouncer. */
+  directDatabaseUrl: string | undefined;
+  revisionsDir: string;
+  /** Alembic's file_template: %(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s_%(slug)s */
+  fileTemplate: string;
+  timezone: string;
+  /** Where the embedded server keeps its data. */
+  dataDir: string;
+  /** How long a runner waits for another runner before E_LOCK_TIMEOUT. */
+  lockWaitMs: number;
+  /** lock_timeout for each revision's statements; a lock timeout is retried with growing waits. */
+  lockTimeoutMs: number;
+  /** How many times a revision is tried when it hits lock_timeout. */
+  lockRetries: number;
+  statementTimeoutMs: number;
+  backupDir: string;
+  backupKeep: number;
+  /** Where each value came from, for `config` and --verbose. */
+  sources: Record<ConfigKey, ConfigSource>;
+}
+
+export type ConfigKey = Exclude<keyof Config, 'sources'>;
+export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
+
+export type ConfigInput = Partial<Record<ConfigKey, string | number | undefined>>;
+
+export const CONFIG_FILE_NAME = 'play-later-db.config.json';
+
+export const SEED_FILE_TEMPLATE =
+  '%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s_%(slug)s';
+
+const DEFAULTS: Record<ConfigKey, string | number | undefined> = {
+  databaseUrl: undefined,
+  directDatabaseUrl: undefined,
+  revisionsDir: 'migrations',
+  fileTemplate: SEED_FILE_TEMPLATE,
+  timezone: 'UTC',
+  dataDir: '.play-later',
+  lockWaitMs: 60_000,
+  lockTimeoutMs: 2_000,
+  lockRetries: 8,
+  statementTimeoutMs: 0,
+  backupDir: '.play-later/backups',
+  backupKeep: 5,
+};
+
+const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
+  databaseUrl: 'DATABASE_URL',
+  directDatabaseUrl: 'DIRECT_DATABASE_URL',
+  revisionsDir: 'PLAY_LATER_REVISIONS_DIR',
+  dataDir: 'PLAY_LATER_DATA_DIR',
+  lockWaitMs: 'PLAY_LATER_LOCK_WAIT_MS',
+  lockTimeoutMs: 'PLAY_LATER_LOCK_TIMEOUT_MS',
+  lockRetries: 'PLAY_LATER_LOCK_RETRIES',
+  statementTimeoutMs: 'PLAY_LATER_STATEMENT_TIMEOUT_MS',
+  backupDir: 'PLAY_LATER_BACKUP_DIR',
+  backupKeep: 'PLAY_LATER_BACKUP_KEEP',
+};
+
+const NUMERIC_KEYS = new Set<ConfigKey>([
+  'lockWaitMs',
+  'lockTimeoutMs',
+  'lockRetries',
+  'statementTimeoutMs',
+  'backupKeep',
+]);
+const PATH_KEYS = new Set<ConfigKey>(['revisionsDir', 'dataDir', 'backupDir']);
+
+export interface ResolveOptions {
+  flags?: ConfigInput;
+  env?: NodeJS.ProcessEnv;
+  /** Explicit config file (--config); otherwise play-later-db.config.json in cwd, if present. */
+  configFile?: string | undefined;
+  cwd?: string;
+}
+
+export function resolveConfig(options: ResolveOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const flags = options.flags ?? {};
+  const file = readConfigFile(options.configFile, cwd);
+  const projectRoot = file.path ? path.dirname(file.path) : cwd;
+
+  const values = {} as Record<ConfigKey, string | number | undefined>;
+  const sources = {} as Record<ConfigKey, ConfigSource>;
+  for (const key of Object.keys(DEFAULTS) as ConfigKey[]) {
+    const envName = ENV_NAMES[key];
+    const envValue = envName ? env[envName] : undefined;
+    let value: string | number | undefined;
+    let source: ConfigSource;
+    let base = cwd;
+    if (flags[key] !== undefined) {
+      value = flags[key];
+      source = 'flag';
+    } else if (envValue !== undefined && envValue !== '') {
+      value = envValue;
+      source = 'env';
+    } else if (file.values[key] !== undefined) {
+      value = file.values[key];
+      source = 'file';
+      base = projectRoot;
+    } else {
+      value = DEFAULTS[key];
+      source = 'default';
+    }
+    if (NUMERIC_KEYS.has(key)) value = toNonNegativeInteger(key, value, source);
+    if (PATH_KEYS.has(key) && typeof value === 'string') value = path.resolve(base, value);
+    values[key] = value;
+    sources[key] = source;
+  }
+  return { ...(values as unknown as Omit<Config, 'sources'>), sources };
+}
+
+function toNonNegativeInteger(key: ConfigKey, value: unknown, source: ConfigSource): number {
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(number) || number < 0) {
+    throw new PlayLaterError('E_CONFIG', `${key} must be a whole number >= 0, got ${JSON.stringify(value)} (from ${source}).`, {
+      hint: `Fix the ${source === 'env' ? `environment variable ${ENV_NAMES[key] ?? key}` : source === 'file' ? CONFIG_FILE_NAME : `--${key} flag`}.`,
+    });
+  }
+  return number;
+}
+
+function readConfigFile(explicit: string | undefined, cwd: string): { path?: string; values: ConfigInput } {
+  const filePath = explicit ? path.resolve(cwd, explicit) : path.join(cwd, CONFIG_FILE_NAME);
+  if (!existsSync(filePath)) {
+    if (explicit) {
+      throw new PlayLaterError('E_CONFIG', `Config file ${filePath} does not exist.`, {
+        hint: 'Pass the path of an existing JSON config file, or leave --config out.',
+      });
+    }
+    return { values: {} };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(filePath, 'utf8'));
+  } catch (error) {
+    throw new PlayLaterError('E_CONFIG', `Config file ${filePath} is not valid JSON: ${messageOf(error)}`, {
+      hint: 'Fix the JSON syntax of the config file.',
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PlayLaterError('E_CONFIG', `Config file ${filePath} must hold a JSON object.`);
+  }
+  const values: ConfigInput = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in DEFAULTS)) {
+      throw new PlayLaterError('E_CONFIG', `Config file ${filePath} has an unknown key "${key}".`, {
+        hint: `Known keys: ${Object.keys(DEFAULTS).join(', ')}.`,
+      });
+    }
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new PlayLaterError('E_CONFIG', `Config key "${key}" in ${filePath} must be a string or a number.`);
+    }
+    values[key as ConfigKey] = value;
+  }
+  return { path: filePath, values };
+}

@@ -1,0 +1,55 @@
+import type pg from 'pg';
+import type { Config } from '../config/resolve-config.js';
+import { connect, disconnect } from './connect.js';
+import { maskUrl, parseDatabaseUrl } from './database-url.js';
+import { EMBEDDED_DATABASE, startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
+
+export interface SessionOptions {
+  /** Print every statement (passwords masked) through this function. */
+  echoSql?: (statement: string) => void;
+  log?: (line: string) => void;
+}
+
+export interface DatabaseSession {
+  client: pg.Client;
+  /** The URL in use, password masked. */
+  displayUrl: string;
+  /** The real URL, for tools that need it (pg_dump, a second connection). */
+  url: string;
+  embedded: EmbeddedServer | undefined;
+}
+
+/**
+ * Runs `work` with one connection to the configured database: DATABASE_URL when set, otherwise the
+ * embedded server, started for this call and stopped after it on every path.
+ */
+export async function withDatabase<T>(config: Config, options: SessionOptions, work: (session: DatabaseSession) => Promise<T>): Promise<T> {
+  let embedded: EmbeddedServer | undefined;
+  let client: pg.Client | undefined;
+  try {
+    let url: string;
+    if (config.databaseUrl) {
+      parseDatabaseUrl(config.databaseUrl);
+      url = config.databaseUrl;
+    } else {
+      embedded = await startEmbeddedServer({ dataDir: config.dataDir, database: EMBEDDED_DATABASE, log: options.log });
+      url = embedded.urlFor(EMBEDDED_DATABASE);
+    }
+    client = await connect(url);
+    if (options.echoSql) echoStatements(client, options.echoSql);
+    return await work({ client, url, displayUrl: embedded ? `embedded ${maskUrl(url)}` : maskUrl(url), embedded });
+  } finally {
+    await disconnect(client);
+    await embedded?.stop();
+  }
+}
+
+function echoStatements(client: pg.Client, echo: (statement: string) => void): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+    if (text) echo(maskUrl(text.trim()));
+    return query(...args);
+  };
+}

