@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
@@ -40,6 +40,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const dataDir = path.resolve(options.dataDir);
   const clusterDir = path.join(dataDir, 'pg18');
   mkdirSync(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) ensureReachableByPostgresUser(dataDir);
   const password = readOrCreatePassword(dataDir);
   const logLines: string[] = [];
   const onLog = (chunk: unknown): void => {
@@ -120,6 +121,23 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
     }
   } finally {
     await disconnect(client);
+  }
+}
+
+/**
+ * As root, the server runs as the `postgres` user, which must be able to reach the cluster folder:
+ * the data folder itself is opened for traversal (not reading); a closed parent is an error.
+ */
+function ensureReachableByPostgresUser(dataDir: string): void {
+  const mode = statSync(dataDir).mode;
+  if ((mode & 0o001) === 0) chmodSync(dataDir, (mode & 0o777) | 0o711);
+  for (let folder = path.dirname(dataDir); ; folder = path.dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) {
+      throw new PlayLaterError('E_EMBEDDED_START', `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${folder}.`, {
+        hint: `Allow traversal (chmod o+x ${folder}), or set PLAY_LATER_DATA_DIR to a folder outside it.`,
+      });
+    }
+    if (folder === path.dirname(folder)) break;
   }
 }
 

@@ -1,0 +1,66 @@
+/**
+ * The migration suite pytest-alembic made standard, on a real PostgreSQL: one head, every step up
+ * and down, each down restores exactly the schema before it, up/down/up is stable.
+ */
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runToTarget } from '../../src/runner/executor.js';
+import { resolveDowngradeTarget, resolveUpgradeTarget } from '../../src/runner/plan.js';
+import type { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { readHeads } from '../../src/runner/version-table.js';
+import { describeSchema } from '../../src/schema/describe-schema.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { TEST_SETTINGS, loadProjectGraph } from '../support/template-databases.js';
+
+let graph: RevisionGraph;
+let database: TestDatabase;
+let client: pg.Client;
+
+beforeAll(async () => {
+  graph = await loadProjectGraph();
+  database = await createTestDatabase({ from: 'empty' });
+  client = await database.connect();
+});
+afterAll(async () => database?.drop());
+
+async function move(direction: 'up' | 'down', reference: string): Promise<void> {
+  const applied = graph.appliedFrom(await readHeads(client));
+  const target =
+    direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
+  await runToTarget({ client, graph, target, settings: TEST_SETTINGS });
+}
+
+describe('migration suite', () => {
+  it('has a single head and a single base', () => {
+    expect(graph.heads).toEqual(['005_add_database_views']);
+    expect(graph.bases).toEqual(['001_initial_schema']);
+  });
+
+  it('goes base -> head one step at a time, each down restoring the schema before it', async () => {
+    for (const revision of graph.order) {
+      const before = await describeSchema(client);
+      await move('up', '+1');
+      expect(await readHeads(client)).toEqual([revision.id]);
+      const after = await describeSchema(client);
+      expect(after, `${revision.id} changes the schema`).not.toEqual(before);
+      await move('down', '-1');
+      expect(await describeSchema(client), `down of ${revision.id} restores the schema`).toEqual(before);
+      await move('up', '+1');
+      expect(await describeSchema(client), `up/down/up of ${revision.id} is stable`).toEqual(after);
+    }
+    expect(await readHeads(client)).toEqual(['005_add_database_views']);
+  });
+
+  it('head -> base leaves nothing but the bookkeeping tables', async () => {
+    await move('down', 'base');
+    expect(await readHeads(client)).toEqual([]);
+    const leftovers = await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r','v','m','i','S','p')
+        UNION ALL SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+        ORDER BY 1`,
+    );
+    expect(leftovers.rows.map((r) => r.name)).toEqual(['alembic_version', 'alembic_version_pkc']);
+    expect(await describeSchema(client)).toBe('\n');
+  });
+});

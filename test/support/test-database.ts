@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { connect, disconnect } from '../../src/db/connect.js';
+import { withDatabase as urlWith } from '../../src/db/database-url.js';
+import { embeddedServer, type TestServer } from './servers.js';
+import { HEAD_TEMPLATE } from './template-databases.js';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** Opens a connection to it; closed by drop(). */
+  connect(): Promise<pg.Client>;
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of the test's own: a clone of the head template, or an empty one. Tests only ever
+ * create and drop databases like this one.
+ */
+export async function createTestDatabase(
+  options: { from?: 'head' | 'empty'; server?: TestServer } = {},
+): Promise<TestDatabase> {
+  const server = options.server ?? embeddedServer();
+  const name = `plt_test_${randomBytes(5).toString('hex')}`;
+  const admin = await connect(server.adminUrl);
+  try {
+    const template = options.from === 'empty' ? 'template0' : HEAD_TEMPLATE;
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  } finally {
+    await disconnect(admin);
+  }
+  const url = urlWith(server.adminUrl, name);
+  const clients: pg.Client[] = [];
+  return {
+    name,
+    url,
+    async connect() {
+      const client = await connect(url);
+      clients.push(client);
+      return client;
+    },
+    async drop() {
+      await Promise.all(clients.map((client) => disconnect(client)));
+      const adminClient = await connect(server.adminUrl);
+      try {
+        await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await disconnect(adminClient);
+      }
+    },
+  };
+}
