@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { migrateTo } from './migrate.js';
+import type { TestServer } from './servers.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface SeedGame {
@@ -104,8 +105,12 @@ export async function insertSeedEraData(client: pg.Client): Promise<void> {
 }
 
 /** A database of the test's own, migrated to 005, holding the seed-era rows, then moved to `revision`. */
-export async function createSeedEraDatabase(graph: RevisionGraph, revision = SEED_HEAD): Promise<{ database: TestDatabase; client: pg.Client }> {
-  const database = await createTestDatabase({ from: 'empty' });
+export async function createSeedEraDatabase(
+  graph: RevisionGraph,
+  revision = SEED_HEAD,
+  server?: TestServer,
+): Promise<{ database: TestDatabase; client: pg.Client }> {
+  const database = await createTestDatabase({ from: 'empty', server });
   const client = await database.connect();
   await migrateTo(client, graph, SEED_HEAD);
   await insertSeedEraData(client);
