@@ -2,7 +2,8 @@
 # Builds the seed's five revisions once with the real Alembic and regenerates the fixtures that
 # prove our 001–005 faithful to it:
 #   test/fixtures/seed-alembic/schema-005.sql      our describe-schema output of the Alembic-built database
-#   test/fixtures/seed-alembic/alembic-005-dump.sql pg_dump --schema-only of it + its alembic_version row
+#   test/fixtures/seed-alembic/alembic-005-dump.sql a plain pg_dump of it: the schema, its alembic_version row
+#                                                   and the materialized view's REFRESH (it holds no other rows)
 # Needs Debian's python3-alembic python3-sqlalchemy python3-psycopg2 and a PostgreSQL (default:
 # Debian's 15, as SEED-NOTES.md used) whose initdb/pg_ctl/pg_dump are in PG_BIN. It runs a
 # throw-away cluster in a temporary folder on a free port and removes it afterwards.
@@ -41,13 +42,14 @@ URL="postgresql://postgres@localhost:$PORT"
   "$PYTHON" -m alembic -c alembic.ini upgrade head)
 
 mkdir -p "$OUT"
+# The whole database, not --schema-only: it holds no application rows, and a full dump also carries
+# the alembic_version row (as INSERT) and `REFRESH MATERIALIZED VIEW user_game_stats`, so a restore
+# is populated like the database Alembic left (REFRESH … CONCURRENTLY fails on an unpopulated one).
 # --no-owner/--no-privileges: the dump loads into a server whatever its roles. pg_dump 15.14+ writes
 # psql-only \restrict/\unrestrict lines with a random key (CVE-2025-8714): they are dropped so the
 # fixture is plain SQL any client can run and stays identical from one run to the next.
-{
-  "$PG_BIN/pg_dump" --schema-only --no-owner --no-privileges "$URL/$DATABASE"
-  "$PG_BIN/pg_dump" --data-only --inserts --table=alembic_version "$URL/$DATABASE"
-} | grep -v -E '^\\(un)?restrict ' >"$OUT/alembic-005-dump.sql"
+"$PG_BIN/pg_dump" --inserts --no-owner --no-privileges "$URL/$DATABASE" \
+  | grep -v -E '^\\(un)?restrict ' >"$OUT/alembic-005-dump.sql"
 
 (cd "$ROOT" && npx tsx scripts/dump-schema.ts --describe "$URL/$DATABASE" --out "$OUT/schema-005.sql")
 echo "Regenerated $OUT (Alembic at $("$PG_BIN/psql" -tA "$URL/$DATABASE" -c 'SELECT version_num FROM alembic_version'))"
