@@ -113,7 +113,7 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
       [table.oid],
     );
     for (const constraint of constraints) {
-      statements.push(`ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition};`);
+      statements.push(`ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${normalizeDeparse(constraint.definition)};`);
     }
     add(`table ${table.name}`, statements.join('\n'));
   }
@@ -125,7 +125,7 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
   );
   for (const view of views) {
     const kind = view.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW';
-    const statements = [`CREATE ${kind} ${quoteIdent(view.name)} AS\n${view.definition.trimEnd()}`];
+    const statements = [`CREATE ${kind} ${quoteIdent(view.name)} AS\n${normalizeDeparse(view.definition.trimEnd())}`];
     if (view.comment !== null) statements.push(`COMMENT ON ${kind} ${quoteIdent(view.name)} IS ${quoteLiteral(view.comment)};`);
     add(`${kind.toLowerCase()} ${view.name}`, statements.join('\n'));
   }
@@ -139,7 +139,7 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
       ORDER BY c.relname`,
     [schema, skip],
   );
-  for (const index of indexes) add(`index ${index.name}`, `${index.definition};`);
+  for (const index of indexes) add(`index ${index.name}`, `${normalizeDeparse(index.definition)};`);
 
   const functions = await q<{ definition: string; comment: string | null; signature: string }>(
     `SELECT pg_get_functiondef(p.oid) AS definition, obj_description(p.oid, 'pg_proc') AS comment,
@@ -163,6 +163,19 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
   for (const trigger of triggers) add(`trigger ${trigger.name}`, `${trigger.definition};`);
 
   return objects;
+}
+
+/**
+ * One expression, two stored forms: `col IN ('a', 'b')` on a varchar column is stored as
+ * ARRAY['a'::character varying, …]::text[], but once a dump is restored it is re-parsed from that
+ * text as ARRAY['a'::character varying::text, …]. Both mean the same; the description shows the
+ * first, so a database restored from a backup does not look changed.
+ */
+export function normalizeDeparse(definition: string): string {
+  return definition.replace(
+    /ARRAY\[((?:'(?:[^']|'')*'::character varying::text(?:, )?)+)\]/g,
+    (_, elements: string) => `ARRAY[${elements.replace(/('(?:[^']|'')*')::character varying::text/g, '$1::character varying')}]::text[]`,
+  );
 }
 
 export function quoteIdent(name: string): string {

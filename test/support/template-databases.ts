@@ -33,15 +33,16 @@ export async function buildTemplateDatabases(adminUrl: string): Promise<void> {
   try {
     for (const template of [HEAD_TEMPLATE, SEED_TEMPLATE]) await admin.query(`DROP DATABASE IF EXISTS ${template}`);
     await admin.query(`CREATE DATABASE ${SEED_TEMPLATE}`);
-    await migrate(urlWith(adminUrl, SEED_TEMPLATE), graph, SEED_REVISION);
+    await migrateDatabase(urlWith(adminUrl, SEED_TEMPLATE), graph, SEED_REVISION);
     await admin.query(`CREATE DATABASE ${HEAD_TEMPLATE} TEMPLATE ${SEED_TEMPLATE}`);
-    await migrate(urlWith(adminUrl, HEAD_TEMPLATE), graph, 'heads');
+    await migrateDatabase(urlWith(adminUrl, HEAD_TEMPLATE), graph, 'heads');
   } finally {
     await disconnect(admin);
   }
 }
 
-async function migrate(url: string, graph: RevisionGraph, reference: string): Promise<void> {
+/** Upgrades the database at url to a revision (or `heads`) with the runner, on its own connection. */
+export async function migrateDatabase(url: string, graph: RevisionGraph, reference: string): Promise<void> {
   const client = await connect(url);
   try {
     await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, reference, new Set()), settings: TEST_SETTINGS });
