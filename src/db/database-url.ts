@@ -55,6 +55,7 @@ export function maskUrl(text: string): string {
 
 function malformed(message: string): PlayLaterError {
   return new PlayLaterError('E_URL_MALFORMED', `Malformed DATABASE_URL: ${message}`, {
-    hint: 'Use the libpq form postgresql://user:password@host:5432/database (percent-encode special characters).',
+    // Worded so that maskUrl, which every rendered hint passes through, leaves the example readable.
+    hint: 'Use the libpq form postgresql://user@host:5432/database, with the password after the user name (user:password@host) and special characters percent-encoded.',
   });
 }
