@@ -31,7 +31,9 @@ let linear: RevisionGraph;
 let branchMerge: RevisionGraph;
 let dependsOn: RevisionGraph;
 beforeAll(async () => {
-  [linear, branchMerge, dependsOn] = await Promise.all(['revisions-linear', 'revisions-branch-merge', 'revisions-depends-on'].map(graphOf));
+  linear = await graphOf('revisions-linear');
+  branchMerge = await graphOf('revisions-branch-merge');
+  dependsOn = await graphOf('revisions-depends-on');
 });
 
 describe('graph detection', () => {
