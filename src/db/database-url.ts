@@ -53,6 +53,11 @@ export function maskUrl(text: string): string {
   return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)([^@\s]*)@/g, '$1***@');
 }
 
+/** maskUrl, and the literal of every PASSWORD clause (CREATE/ALTER ROLE … PASSWORD '…'): for echoed SQL. */
+export function maskSecrets(sql: string): string {
+  return maskUrl(sql).replace(/\b(PASSWORD\s+)'(?:[^']|'')*'/gi, "$1'***'");
+}
+
 function malformed(message: string): PlayLaterError {
   return new PlayLaterError('E_URL_MALFORMED', `Malformed DATABASE_URL: ${message}`, {
     // Worded so that maskUrl, which every rendered hint passes through, leaves the example readable.
