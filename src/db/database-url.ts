@@ -48,9 +48,13 @@ export function withDatabase(raw: string, database: string): string {
   return url.toString();
 }
 
-/** Replaces the password of every URL in a text, so that no message or log shows it. */
+/**
+ * Replaces the password of every URL in a text (any scheme: a mistyped mysql:// URL holds a real
+ * password too), so that no message or log shows it. The password runs to the last @ of the URL,
+ * so an unencoded @ in it is masked as well.
+ */
 export function maskUrl(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)([^@\s]*)@/g, '$1***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']*:)[^\s"']*@/gi, '$1***@');
 }
 
 /** maskUrl, and the literal of every PASSWORD clause (CREATE/ALTER ROLE … PASSWORD '…'): for echoed SQL. */
