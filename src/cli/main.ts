@@ -108,6 +108,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       }),
     );
   program
+    .command('lint')
+    .description('check the SQL of every revision for dangerous operations (squawk)')
+    .option('--scratch-url <url>', 'admin URL of a server where a scratch database may be created (default: a throw-away embedded server)')
+    .action(
+      run(async (ctx, flags: { scratchUrl?: string }) => {
+        const { lintCommand } = await import('./commands/lint.js');
+        await lintCommand(ctx, flags);
+      }),
+    );
+  program
     .command('setup')
     .description('the main job: bring the database to head and show where it stands')
     .action(
