@@ -110,6 +110,55 @@ export async function main(argv: readonly string[]): Promise<number> {
       }),
     );
   program
+    .command('lint')
+    .description('check the SQL of every revision for dangerous operations (squawk)')
+    .option('--scratch-url <url>', 'admin URL of a server where a scratch database may be created (default: a throw-away embedded server)')
+    .action(
+      run(async (ctx, flags: { scratchUrl?: string }) => {
+        const { lintCommand } = await import('./commands/lint.js');
+        await lintCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('backup')
+    .description('back up the database into backupDir (pg_dump -Fc, or a copy of the stopped embedded cluster)')
+    .action(
+      run(async (ctx) => {
+        const { backupCommand } = await import('./commands/backup.js');
+        await backupCommand(ctx);
+      }),
+    );
+  program
+    .command('restore')
+    .description('restore the database from a backup made by backup or deploy')
+    .argument('<backup>', 'the backup file (.dump) or folder (.embedded)')
+    .action(
+      run(async (ctx, backup: string) => {
+        const { restoreCommand } = await import('./commands/restore.js');
+        await restoreCommand(ctx, backup);
+      }),
+    );
+  program
+    .command('verify')
+    .description('health check: tables, critical indexes, a rolled-back write, version table, head, drift from schema/schema.sql')
+    .option('--schema-file <file>', 'committed schema description (default: schema/schema.sql beside the revisions folder)')
+    .action(
+      run(async (ctx, flags: { schemaFile?: string }) => {
+        const { verifyCommand } = await import('./commands/verify.js');
+        await verifyCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('deploy')
+    .description('backup, upgrade head, refresh_user_stats(), verify; stops at the first failure and names the backup to restore')
+    .option('--schema-file <file>', 'committed schema description for verify (default: schema/schema.sql beside the revisions folder)')
+    .action(
+      run(async (ctx, flags: { schemaFile?: string }) => {
+        const { deployCommand } = await import('./commands/deploy.js');
+        await deployCommand(ctx, flags);
+      }),
+    );
+  program
     .command('setup')
     .description('the main job: bring the database to head and show where it stands')
     .action(

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
@@ -118,6 +118,28 @@ async function stopIfRunning(server: { stop(): Promise<void> }): Promise<void> {
   const child = (server as unknown as { process?: ChildProcess }).process;
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   await server.stop().catch(() => undefined);
+}
+
+/** The cluster folder of an embedded data folder. */
+export function embeddedClusterDir(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'pg18');
+}
+
+/**
+ * Runs `work` while the embedded cluster is stopped and stays stopped: waits for a running server
+ * of another command to finish, then writes this process's id into postmaster.pid, so that both
+ * PostgreSQL and startEmbeddedServer see the folder as in use until `work` is done.
+ */
+export async function withStoppedCluster<T>(dataDir: string, work: (clusterDir: string) => Promise<T>, busyWaitMs = 60_000): Promise<T> {
+  const clusterDir = embeddedClusterDir(dataDir);
+  await waitUntilFree(clusterDir, busyWaitMs);
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (existsSync(clusterDir)) writeFileSync(pidFile, `${process.pid}\n`);
+  try {
+    return await work(clusterDir);
+  } finally {
+    if (existsSync(clusterDir)) rmSync(pidFile, { force: true });
+  }
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
