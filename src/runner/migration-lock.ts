@@ -3,26 +3,47 @@ import { PlayLaterError } from '../errors.js';
 
 /**
  * Runners exclude each other with a transaction-scoped advisory lock, taken inside each revision's
- * own transaction. It is released by COMMIT or ROLLBACK, so it is correct behind a transaction
+ * own transaction (design: README, "Running in production: locks, timeouts, PgBouncer"). It is released by COMMIT or ROLLBACK, so it is correct behind a transaction
  * pooler (PgBouncer), where a session-level lock would stay with a server connection that other
  * clients share. The key is fixed: advisory locks are per database.
  */
 export const MIGRATION_LOCK_KEY = 7_261_913_405_118_202n;
 
-/** Polls for the lock until it is free or lockWaitMs has passed; returns how long it waited. */
-export async function acquireMigrationLock(client: pg.Client, lockWaitMs: number): Promise<number> {
+/**
+ * Takes the transaction-scoped lock (call inside BEGIN): polled with pg_try_advisory_xact_lock until
+ * it is free or lockWaitMs has passed (E_LOCK_TIMEOUT). Returns how long it waited.
+ */
+export function acquireMigrationLock(client: pg.Client, lockWaitMs: number): Promise<number> {
+  return pollForLock(client, lockWaitMs, 'pg_try_advisory_xact_lock');
+}
+
+/**
+ * The session-level form of the same lock, for non-transactional revisions on a direct connection:
+ * session and transaction advisory locks on one key exclude each other, so every other runner (even
+ * one behind PgBouncer) waits while it is held. Released by releaseSessionMigrationLock, or by the
+ * server when the connection ends (a killed runner).
+ */
+export function acquireSessionMigrationLock(client: pg.Client, lockWaitMs: number): Promise<number> {
+  return pollForLock(client, lockWaitMs, 'pg_try_advisory_lock');
+}
+
+/** False when this session did not hold it: a sign that the connection goes through a pooler. */
+export async function releaseSessionMigrationLock(client: pg.Client): Promise<boolean> {
+  const result = await client.query<{ released: boolean }>('SELECT pg_advisory_unlock($1) AS released', [MIGRATION_LOCK_KEY.toString()]);
+  return result.rows[0]?.released === true;
+}
+
+async function pollForLock(client: pg.Client, lockWaitMs: number, tryFunction: 'pg_try_advisory_xact_lock' | 'pg_try_advisory_lock'): Promise<number> {
   const started = Date.now();
   let pause = 25;
   for (;;) {
-    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
-      MIGRATION_LOCK_KEY.toString(),
-    ]);
+    const result = await client.query<{ locked: boolean }>(`SELECT ${tryFunction}($1) AS locked`, [MIGRATION_LOCK_KEY.toString()]);
     if (result.rows[0]?.locked) return Date.now() - started;
     const waited = Date.now() - started;
     if (waited >= lockWaitMs) {
       const holder = await describeHolder(client);
       throw new PlayLaterError('E_LOCK_TIMEOUT', `Another runner held the migration lock for ${waited} ms${holder}; gave up after the configured wait (${lockWaitMs} ms).`, {
-        hint: 'Let the other runner finish, then run again; or raise lockWaitMs (PLAY_LATER_LOCK_WAIT_MS).',
+        hint: 'Let the other runner finish, then run again; or raise lockWaitMs (--lock-wait, PLAY_LATER_LOCK_WAIT_MS).',
         data: { waitedMs: waited },
       });
     }
