@@ -93,19 +93,19 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
       const heads = await readLockedState(client, graph, host, adopted);
       const step = planSteps(graph, graph.appliedFrom(heads), target)[0];
       if (!step) break;
-      if (!step.revision.transactional) {
-        if (single) {
-          throw new PlayLaterError('E_USAGE', `Revision ${step.revision.id} is non-transactional; it cannot run inside --single-transaction.`, {
-            hint: 'Run without --single-transaction, or stop before it (upgrade to its parent).',
-          });
-        }
-        await transaction.commit(); // the direct session takes the session form of the lock itself
-        const durationMs = await runNonTransactionalStep({ directUrl: options.directUrl, graph, target, step, settings, host, context });
-        if (durationMs !== undefined) finish(step, durationMs);
-        continue;
+      if (!step.revision.transactional && single) {
+        throw new PlayLaterError('E_USAGE', `Revision ${step.revision.id} is non-transactional; it cannot run inside --single-transaction.`, {
+          hint: 'Run without --single-transaction, or stop before it (upgrade to its parent).',
+        });
       }
       const started = performance.now();
       try {
+        if (!step.revision.transactional) {
+          await transaction.commit(); // the direct session takes the session form of the lock itself
+          const durationMs = await runNonTransactionalStep({ directUrl: options.directUrl, graph, target, step, settings, host, context });
+          if (durationMs !== undefined) finish(step, durationMs);
+          continue;
+        }
         if (single) await client.query('SAVEPOINT play_later_step');
         await step.revision[step.direction](kyselyOn(client), context);
         const applied = graph.appliedFrom(heads);
@@ -119,7 +119,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
         finish(step, durationMs);
       } catch (error) {
         if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || retries >= settings.lockRetries) {
-          throw revisionFailed(step.revision.id, step.direction, error, retries);
+          throw revisionFailed(step, error, retries);
         }
         retries += 1;
         if (single) await client.query('ROLLBACK TO SAVEPOINT play_later_step');
@@ -158,8 +158,9 @@ async function readLockedState(client: pg.Client, graph: RevisionGraph, host: st
   return heads;
 }
 
-function revisionFailed(id: string, direction: Direction, error: unknown, retries: number): PlayLaterError {
+function revisionFailed(step: PlannedStep, error: unknown, retries: number): PlayLaterError {
   if (error instanceof PlayLaterError) return error;
+  const { id } = step.revision;
   const pgError = error as { code?: string; detail?: string; position?: string; where?: string; constraint?: string };
   const parts = [messageOf(error)];
   if (pgError.detail) parts.push(`DETAIL: ${pgError.detail}`);
@@ -168,9 +169,12 @@ function revisionFailed(id: string, direction: Direction, error: unknown, retrie
     pgError.code === LOCK_NOT_AVAILABLE
       ? ` It could not get its locks after ${retries + 1} tries; a long transaction holds them (see pg_stat_activity), or raise lockRetries / lockTimeoutMs.`
       : '';
-  return new PlayLaterError('E_REVISION_FAILED', `Revision ${id} failed (${direction === 'up' ? 'upgrade' : 'downgrade'}): ${parts.join('\n')}`, {
+  const kept = step.revision.transactional
+    ? `The database stays at the revision before ${id}; nothing of ${id} was kept.`
+    : `${id} is non-transactional: statements it completed stay, and the version table still says it is not ${step.direction === 'up' ? 'applied' : 'reverted'}; the next run recognizes the interruption, drops the INVALID indexes it left and runs it again.`;
+  return new PlayLaterError('E_REVISION_FAILED', `Revision ${id} failed (${step.direction === 'up' ? 'upgrade' : 'downgrade'}): ${parts.join('\n')}`, {
     cause: error,
-    hint: `The database stays at the revision before ${id}; nothing of ${id} was kept.${lockHint} Fix the revision (or the data it trips on) and run again.`,
-    data: { revision: id, direction, sqlState: pgError.code, tries: retries + 1 },
+    hint: `${kept}${lockHint} Fix the revision (or the data it trips on) and run again.`,
+    data: { revision: id, direction: step.direction, sqlState: pgError.code, tries: retries + 1 },
   });
 }

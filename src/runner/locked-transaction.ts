@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { acquireMigrationLock } from './migration-lock.js';
+import { beginWithMigrationLock } from './migration-lock.js';
 
 export interface LockSettings {
   /** How long to wait for another runner's migration lock (E_LOCK_TIMEOUT after). */
@@ -40,10 +40,8 @@ export class LockedTransaction {
   }
 
   async begin(): Promise<void> {
-    await this.client.query('BEGIN');
+    await beginWithMigrationLock(this.client, this.settings.lockWaitMs, () => this.client.query(timeoutSettingsSql(this.settings, 'LOCAL')).then(() => undefined));
     this.open = true;
-    await this.client.query(timeoutSettingsSql(this.settings, 'LOCAL'));
-    await acquireMigrationLock(this.client, this.settings.lockWaitMs);
   }
 
   async commit(): Promise<void> {

@@ -10,11 +10,25 @@ import { PlayLaterError } from '../errors.js';
 export const MIGRATION_LOCK_KEY = 7_261_913_405_118_202n;
 
 /**
- * Takes the transaction-scoped lock (call inside BEGIN): polled with pg_try_advisory_xact_lock until
- * it is free or lockWaitMs has passed (E_LOCK_TIMEOUT). Returns how long it waited.
+ * Takes the transaction-scoped lock: each try is a short transaction of its own (BEGIN, `prepare`,
+ * pg_try_advisory_xact_lock), rolled back when the lock is busy, so a waiting runner never keeps a
+ * transaction open. That matters: CREATE INDEX CONCURRENTLY (run by the holder) waits for every
+ * older open transaction, and a waiter that kept one open would stall it until the wait ran out.
+ * Gives up with E_LOCK_TIMEOUT after lockWaitMs; on success the transaction stays open.
  */
-export function acquireMigrationLock(client: pg.Client, lockWaitMs: number): Promise<number> {
-  return pollForLock(client, lockWaitMs, 'pg_try_advisory_xact_lock');
+export function beginWithMigrationLock(client: pg.Client, lockWaitMs: number, prepare: () => Promise<void>): Promise<number> {
+  return pollForLock(client, lockWaitMs, async () => {
+    await client.query('BEGIN');
+    try {
+      await prepare();
+      if (await tryLock(client, 'pg_try_advisory_xact_lock')) return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await client.query('ROLLBACK');
+    return false;
+  });
 }
 
 /**
@@ -24,7 +38,7 @@ export function acquireMigrationLock(client: pg.Client, lockWaitMs: number): Pro
  * server when the connection ends (a killed runner).
  */
 export function acquireSessionMigrationLock(client: pg.Client, lockWaitMs: number): Promise<number> {
-  return pollForLock(client, lockWaitMs, 'pg_try_advisory_lock');
+  return pollForLock(client, lockWaitMs, () => tryLock(client, 'pg_try_advisory_lock'));
 }
 
 /** False when this session did not hold it: a sign that the connection goes through a pooler. */
@@ -33,12 +47,16 @@ export async function releaseSessionMigrationLock(client: pg.Client): Promise<bo
   return result.rows[0]?.released === true;
 }
 
-async function pollForLock(client: pg.Client, lockWaitMs: number, tryFunction: 'pg_try_advisory_xact_lock' | 'pg_try_advisory_lock'): Promise<number> {
+async function tryLock(client: pg.Client, tryFunction: 'pg_try_advisory_xact_lock' | 'pg_try_advisory_lock'): Promise<boolean> {
+  const result = await client.query<{ locked: boolean }>(`SELECT ${tryFunction}($1) AS locked`, [MIGRATION_LOCK_KEY.toString()]);
+  return result.rows[0]?.locked === true;
+}
+
+async function pollForLock(client: pg.Client, lockWaitMs: number, tryOnce: () => Promise<boolean>): Promise<number> {
   const started = Date.now();
   let pause = 25;
   for (;;) {
-    const result = await client.query<{ locked: boolean }>(`SELECT ${tryFunction}($1) AS locked`, [MIGRATION_LOCK_KEY.toString()]);
-    if (result.rows[0]?.locked) return Date.now() - started;
+    if (await tryOnce()) return Date.now() - started;
     const waited = Date.now() - started;
     if (waited >= lockWaitMs) {
       const holder = await describeHolder(client);
@@ -47,7 +65,8 @@ async function pollForLock(client: pg.Client, lockWaitMs: number, tryFunction: '
         data: { waitedMs: waited },
       });
     }
-    await sleep(Math.min(pause, lockWaitMs - waited));
+    // Jitter, so that runners that woke together do not collide again.
+    await sleep(Math.min(Math.round(pause * (0.5 + Math.random())), lockWaitMs - waited));
     pause = Math.min(pause * 2, 1_000);
   }
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { connect, disconnect } from '../db/connect.js';
-import { PlayLaterError, isPlayLaterError } from '../errors.js';
+import { PlayLaterError } from '../errors.js';
 import { timeoutSettingsSql, type LockSettings } from './locked-transaction.js';
 import { acquireSessionMigrationLock, releaseSessionMigrationLock } from './migration-lock.js';
 import { captureRevisionSql } from './offline-sql.js';
@@ -50,11 +50,8 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
       await recoverInterrupted(client, step, options.context.log);
       const historyId = await recordStarted(client, step.revision, step.direction, options.host);
       const started = performance.now();
-      try {
-        await step.revision[step.direction](kyselyOn(client), options.context);
-      } catch (error) {
-        throw interruptedFailure(step, error);
-      }
+      // A failure leaves the 'running' row: the next try (or run) recovers as after a crash.
+      await step.revision[step.direction](kyselyOn(client), options.context);
       const durationMs = performance.now() - started;
       const applied = graph.appliedFrom(heads);
       if (step.direction === 'up') applied.add(step.revision.id);
@@ -124,14 +121,4 @@ async function invalidIndexes(client: pg.Client): Promise<InvalidIndex[]> {
 function describeInterrupted(runs: readonly InterruptedRun[]): string {
   const last = runs[runs.length - 1]!;
   return `Revision ${last.revision} (${last.direction === 'up' ? 'upgrade' : 'downgrade'}) was interrupted: started ${last.startedAt.toISOString()} by ${last.appliedBy}${last.host ? ` on ${last.host}` : ''} and never finished`;
-}
-
-function interruptedFailure(step: PlannedStep, error: unknown): PlayLaterError {
-  if (isPlayLaterError(error)) return error;
-  const pgError = error as { code?: string; message?: string };
-  return new PlayLaterError('E_REVISION_FAILED', `Non-transactional revision ${step.revision.id} failed (${step.direction === 'up' ? 'upgrade' : 'downgrade'}): ${pgError.message ?? String(error)}`, {
-    cause: error,
-    hint: `It ran outside a transaction: statements it completed stay, and the version table still says it is not ${step.direction === 'up' ? 'applied' : 'reverted'}. Fix the cause and run again: the next run sees the interruption, drops the INVALID indexes ${step.revision.id} left and runs it again.`,
-    data: { revision: step.revision.id, direction: step.direction, sqlState: pgError.code },
-  });
 }
