@@ -62,7 +62,13 @@ describeOnEachServer('migration suite', (server) => {
         UNION ALL SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
         ORDER BY 1`,
     );
-    expect(leftovers.rows.map((r) => r.name)).toEqual(['alembic_version', 'alembic_version_pkc']);
+    expect(leftovers.rows.map((r) => r.name)).toEqual([
+      'alembic_version',
+      'alembic_version_pkc',
+      'play_later_revision_history',
+      'play_later_revision_history_id_seq',
+      'play_later_revision_history_pkey',
+    ]);
     expect(await describeSchema(client)).toBe('\n');
   });
 });
