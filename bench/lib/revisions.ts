@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type DatabaseConnection, type Driver } from 'kysely';
 import { connect, disconnect } from '../../src/db/connect.js';
@@ -13,6 +14,13 @@ export const REVISIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 export const BIN = path.join(PROJECT_ROOT, 'bin', 'play-later-db.js');
 export const SEED_HEAD = '005_add_database_views';
 const SETTINGS = { lockWaitMs: 60_000, lockTimeoutMs: 60_000, lockRetries: 3, statementTimeoutMs: 0 };
+
+/** The installed bin runs dist/: benchmarks that run it build it from the current sources first. */
+export function buildCli(): void {
+  const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+}
 
 export async function projectGraph(): Promise<RevisionGraph> {
   return new RevisionGraph(await loadRevisions(REVISIONS_DIR));
