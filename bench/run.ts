@@ -1,19 +1,29 @@
 /**
- * npm run bench -- [name …] [--size small|full] [--url postgresql://…] [--pairs N] [--runs N]
+ * npm run bench -- [name …] [--size small|full] [--url postgresql://…] [--pairs N] [--runs N] [--results-dir DIR]
  * Runs the named benchmarks (all by default) on the embedded PostgreSQL 18 of bench/ (data folder
  * .play-later-bench/) or on the server given by --url, prints a table per benchmark and writes
  * bench/results/<size>/<name>.json (and hot-queries.svg).
  */
+import path from 'node:path';
 import { PlayLaterError, messageOf } from '../src/errors.js';
 import { connect, disconnect } from '../src/db/connect.js';
 import { ensureDataset, type LoadedDataset } from './generate/load-dataset.js';
 import { SIZES, type SizeName } from './generate/dataset.js';
 import type { Benchmark, BenchContext } from './lib/benchmark.js';
 import { describeMachine, describeServer, openBenchServer } from './lib/bench-server.js';
-import { formatTable, writeResult } from './lib/report.js';
+import { formatTable, RESULTS_DIR, writeResult } from './lib/report.js';
 
-export const BENCHMARKS = ['migrations', 'hot-queries', 'stats', 'import', 'online-index', 'index-cost'] as const;
-type BenchmarkName = (typeof BENCHMARKS)[number];
+/** Each benchmark's module, loaded only when it runs. */
+const LOADERS = {
+  migrations: () => import('./benchmarks/migrations.js'),
+  'hot-queries': () => import('./benchmarks/hot-queries.js'),
+  stats: () => import('./benchmarks/stats.js'),
+  import: () => import('./benchmarks/import.js'),
+  'online-index': () => import('./benchmarks/online-index.js'),
+  'index-cost': () => import('./benchmarks/index-cost.js'),
+} satisfies Record<string, () => Promise<{ benchmark: Benchmark }>>;
+type BenchmarkName = keyof typeof LOADERS;
+export const BENCHMARKS = Object.keys(LOADERS) as BenchmarkName[];
 
 export interface BenchArguments {
   names: BenchmarkName[];
@@ -21,10 +31,11 @@ export interface BenchArguments {
   url: string | undefined;
   pairs: number;
   runs: number;
+  resultsDir: string;
 }
 
 export function parseBenchArguments(argv: readonly string[]): BenchArguments {
-  const parsed: BenchArguments = { names: [], size: 'small', url: undefined, pairs: 5, runs: 1000 };
+  const parsed: BenchArguments = { names: [], size: 'small', url: undefined, pairs: 5, runs: 1000, resultsDir: RESULTS_DIR };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index]!;
     const value = (): string => {
@@ -39,6 +50,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments {
     } else if (argument === '--url') parsed.url = value();
     else if (argument === '--pairs') parsed.pairs = positive(argument, value());
     else if (argument === '--runs') parsed.runs = positive(argument, value());
+    else if (argument === '--results-dir') parsed.resultsDir = path.resolve(value());
     else if ((BENCHMARKS as readonly string[]).includes(argument)) parsed.names.push(argument as BenchmarkName);
     else throw usage(`Unknown benchmark or option "${argument}".`);
   }
@@ -54,7 +66,7 @@ function positive(flag: string, text: string): number {
 
 function usage(message: string): PlayLaterError {
   return new PlayLaterError('E_USAGE', message, {
-    hint: `Usage: npm run bench -- [${BENCHMARKS.join('|')} …] [--size small|full] [--url postgresql://…] [--pairs N] [--runs N]`,
+    hint: `Usage: npm run bench -- [${BENCHMARKS.join('|')} …] [--size small|full] [--url postgresql://…] [--pairs N] [--runs N] [--results-dir DIR]`,
   });
 }
 
@@ -73,11 +85,12 @@ export async function runBenchmarks(args: BenchArguments, log: (line: string) =>
       server,
       size: SIZES[args.size],
       options: { pairs: args.pairs, runs: args.runs },
+      resultsDir: args.resultsDir,
       dataset: () => (loaded ??= ensureDataset(server, SIZES[args.size], log)),
       log,
     };
     for (const name of args.names) {
-      const { benchmark } = (await import(`./benchmarks/${name}.js`)) as { benchmark: Benchmark };
+      const { benchmark } = await LOADERS[name]();
       log(`-- ${benchmark.title} (${args.size})`);
       const started = new Date();
       const outcome = await benchmark.run(context);
@@ -92,7 +105,7 @@ export async function runBenchmarks(args: BenchArguments, log: (line: string) =>
         server: serverInfo,
         dataset: dataset ? { database: dataset.database, ...dataset.size, heads: dataset.heads, loadSeconds: dataset.loadSeconds, loadSteps: dataset.loadSteps } : null,
         ...outcome,
-      });
+      }, args.resultsDir);
       written.push(file);
       process.stdout.write(`${formatTable(`${benchmark.title} (${args.size})`, outcome.measurements)}\n\n`);
     }

@@ -15,6 +15,8 @@ export interface HotQueryResult {
   ours: Distribution;
   baseline: Distribution | null;
   baselineNote?: string;
+  /** Searches: ours per phrase (the slowest phrases decide p95). */
+  byPhrase?: Record<string, Distribution>;
   plans: { ours: PlanSummary; oursHeaviestUser: PlanSummary; baseline: PlanSummary | null };
 }
 
@@ -69,6 +71,7 @@ export const benchmark: Benchmark = {
         context.log(`  ${query.name}`);
         const picker = makePicker(sample, 42);
         const times: Record<Definitions, number[]> = { public: [], seed_baseline: [] };
+        const byPhrase = new Map<string, number[]>();
         // The seed's search takes about half a second per call at full size: fewer baseline runs there.
         const baselineRuns = query.kind === 'search' && context.size.name === 'full' ? 100 : context.options.runs;
         for (let run = 0; run < context.options.runs; run += 1) {
@@ -76,7 +79,9 @@ export const benchmark: Benchmark = {
           const order: Definitions[] = run % 2 === 0 ? ['public', 'seed_baseline'] : ['seed_baseline', 'public'];
           for (const definitions of order) {
             if (definitions === 'seed_baseline' && (!baselineAvailable || run >= baselineRuns)) continue;
-            times[definitions].push(await timeQuery(client, query.sql(definitions), params));
+            const ms = await timeQuery(client, query.sql(definitions), params);
+            times[definitions].push(ms);
+            if (query.kind === 'search' && definitions === 'public') byPhrase.set(String(params[0]), [...(byPhrase.get(String(params[0])) ?? []), ms]);
           }
         }
         const typical = makePicker({ users: [sample.users[Math.floor(sample.users.length / 2)]!], heaviest: sample.heaviest }, 7);
@@ -88,6 +93,7 @@ export const benchmark: Benchmark = {
           ours: distribution(times.public),
           baseline: baselineAvailable ? distribution(times.seed_baseline) : null,
           ...(baselineAvailable ? {} : { baselineNote: seedStatsNote }),
+          ...(byPhrase.size > 0 ? { byPhrase: Object.fromEntries([...byPhrase].map(([phrase, ms]) => [phrase, distribution(ms)])) } : {}),
           plans: {
             ours: await explainQuery(client, query.sql('public'), typicalParams),
             oursHeaviestUser: await explainQuery(client, query.sql('public'), heavyParams),
@@ -96,7 +102,7 @@ export const benchmark: Benchmark = {
         });
       }
       const phraseMatches = await countPhraseMatches(client);
-      drawHotQueryChart(results, context.size.name, resultFile(context.size.name, 'hot-queries', 'svg'));
+      drawHotQueryChart(results, context.size.name, resultFile(context.size.name, 'hot-queries', 'svg', context.resultsDir));
       return { measurements: results.flatMap(toMeasurements), details: { queries: results, phraseMatches, users: sample.users.length } };
     } finally {
       await disconnect(client);

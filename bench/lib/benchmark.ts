@@ -34,6 +34,8 @@ export interface BenchContext {
   server: BenchServer;
   size: DatasetSize;
   options: BenchOptions;
+  /** Where results (JSON, the chart) are written: bench/results unless told otherwise. */
+  resultsDir: string;
   /** The loaded data set; every benchmark that needs rows gets it. */
   dataset(): Promise<LoadedDataset>;
   log(line: string): void;

@@ -16,12 +16,13 @@ export interface BenchmarkResult extends BenchmarkOutcome {
   dataset: Record<string, unknown> | null;
 }
 
-export function resultFile(size: string, benchmark: string, extension = 'json'): string {
-  return path.join(RESULTS_DIR, size, `${benchmark}.${extension}`);
+/** bench/results/<size>/<benchmark>.<extension> (or under another results folder). */
+export function resultFile(size: string, benchmark: string, extension = 'json', resultsDir = RESULTS_DIR): string {
+  return path.join(resultsDir, size, `${benchmark}.${extension}`);
 }
 
-export function writeResult(result: BenchmarkResult): string {
-  const file = resultFile(result.size, result.benchmark);
+export function writeResult(result: BenchmarkResult, resultsDir = RESULTS_DIR): string {
+  const file = resultFile(result.size, result.benchmark, 'json', resultsDir);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;

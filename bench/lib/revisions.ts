@@ -55,7 +55,7 @@ export async function recordRevisionSql(direction: Direction, target: string): P
     direction === 'up'
       ? planSteps(graph, new Set(), resolveUpgradeTarget(graph, target, new Set()))
       : (() => {
-          const applied = graph.appliedFrom([target]);
+          const applied = graph.appliedFrom(target === 'heads' ? [...graph.heads] : [target]);
           return planSteps(graph, applied, resolveDowngradeTarget(graph, 'base', applied));
         })();
   const recorded: RecordedRevision[] = [];

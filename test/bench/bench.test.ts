@@ -1,0 +1,76 @@
+/**
+ * The benchmarks end to end at the small size on the test server (a smoke run: the JSON shape is
+ * checked, never a timing), then the hot queries' plans on the data it loaded: no hot query may
+ * read a large table sequentially, for a typical user, the heaviest user and every committed
+ * search phrase. Needs the compiled CLI (npm test builds it).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePicker, sampleUsers } from '../../bench/benchmarks/hot-queries.js';
+import { explainQuery } from '../../bench/hot-queries/explain.js';
+import { HOT_QUERIES, SEARCH_PHRASES } from '../../bench/hot-queries/queries.js';
+import { dropDatabase } from '../../bench/lib/bench-server.js';
+import { BENCHMARKS, parseBenchArguments, runBenchmarks } from '../../bench/run.js';
+import { connect, disconnect } from '../../src/db/connect.js';
+import { withDatabase as urlWith } from '../../src/db/database-url.js';
+import { embeddedServer } from '../support/servers.js';
+
+const server = embeddedServer();
+const resultsDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-bench-results-'));
+const DATASET = 'plt_bench_small';
+
+describe('npm run bench at the small size', () => {
+  let files: string[] = [];
+
+  beforeAll(async () => {
+    const args = parseBenchArguments(['--size', 'small', '--url', server.adminUrl, '--pairs', '1', '--runs', '30', '--results-dir', resultsDir]);
+    files = await runBenchmarks(args, () => undefined);
+  }, 600_000);
+
+  afterAll(async () => {
+    await dropDatabase(server.adminUrl, DATASET);
+    rmSync(resultsDir, { recursive: true, force: true });
+  });
+
+  it('writes one result per benchmark, with machine, server and measurements', () => {
+    expect(files.map((file) => path.basename(file, '.json')).sort()).toEqual([...BENCHMARKS].sort());
+    for (const file of files) {
+      const result = JSON.parse(readFileSync(file, 'utf8'));
+      expect(result).toMatchObject({ size: 'small', machine: { cpus: expect.any(Number), memoryGiB: expect.any(Number) } });
+      expect(result.server.version).toMatch(/^PostgreSQL \d+/);
+      expect(result.measurements.length).toBeGreaterThan(0);
+      for (const measurement of result.measurements) {
+        expect(measurement).toMatchObject({ name: expect.any(String), unit: expect.any(String) });
+        expect(measurement.value === null || typeof measurement.value === 'number').toBe(true);
+      }
+    }
+    const hot = JSON.parse(readFileSync(path.join(resultsDir, 'small', 'hot-queries.json'), 'utf8'));
+    expect(hot.details.queries).toHaveLength(HOT_QUERIES.length);
+    expect(readFileSync(path.join(resultsDir, 'small', 'hot-queries.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+  });
+
+  it('plans no sequential scan of a large table for any hot query', async () => {
+    const client = await connect(urlWith(server.adminUrl, DATASET));
+    try {
+      const sample = await sampleUsers(client);
+      const picker = makePicker(sample, 11);
+      const users = [sample.users[Math.floor(sample.users.length / 2)]!, sample.heaviest[0]!];
+      const seqScans: string[] = [];
+      for (const query of HOT_QUERIES) {
+        const phrases = query.kind === 'search' ? SEARCH_PHRASES : [undefined];
+        for (const user of users) {
+          for (const phrase of phrases) {
+            const params = query.params({ ...picker, user: () => user, phrase: () => phrase ?? '' });
+            const plan = await explainQuery(client, query.sql('public'), params);
+            if (plan.seqScans.length > 0) seqScans.push(`${query.name} ${JSON.stringify(params)}: ${plan.nodes.join(' > ')}`);
+          }
+        }
+      }
+      expect(seqScans).toEqual([]);
+    } finally {
+      await disconnect(client);
+    }
+  });
+});
