@@ -154,7 +154,7 @@ export const benchmark: Benchmark = {
         const headTools = tools(headWork, 'heads').slice(0, 2);
         const head = await compare(context, headTools, 'up', async () => undefined);
         const ratio = pairedRatio(head['play-later-db']!, head['psql -f (floor)']!);
-        details.head = { revisions: headUp.map((r) => r.id), times: head };
+        details.head = { revisions: headUp.map((r) => r.id), readRowsOffline: headUp.filter((r) => r.readRows).map((r) => r.id), times: head };
         measurements.push({ name: `upgrade head (${headUp.length} revisions): ours vs psql floor`, value: round(median(head['play-later-db']!), 1), unit: 'ms', baseline: round(median(head['psql -f (floor)']!), 1), baselineLabel: 'psql', ratio, ...target(ratio, 2.5, 'ratio <= 2.5') });
       }
     } finally {

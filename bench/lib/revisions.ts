@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type DatabaseConnection, type Driver } from 'kysely';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { runToTarget } from '../../src/runner/executor.js';
 import { loadRevisions } from '../../src/runner/load-revisions.js';
+import { capturingKysely, OfflineUnsupported } from '../../src/runner/offline-kysely.js';
 import { planSteps, resolveDowngradeTarget, resolveUpgradeTarget, type Direction } from '../../src/runner/plan.js';
 import type { RevisionContext } from '../../src/runner/revision.js';
 import { RevisionGraph } from '../../src/runner/revision-graph.js';
@@ -15,8 +16,12 @@ export const BIN = path.join(PROJECT_ROOT, 'bin', 'play-later-db.js');
 export const SEED_HEAD = '005_add_database_views';
 const SETTINGS = { lockWaitMs: 60_000, lockTimeoutMs: 60_000, lockRetries: 3, statementTimeoutMs: 0 };
 
-/** The installed bin runs dist/: benchmarks that run it build it from the current sources first. */
+/** The installed bin runs dist/: benchmarks that run it build it first when a source is newer. */
 export function buildCli(): void {
+  const built = path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
+  const newest = (folder: string): number =>
+    Math.max(0, ...readdirSync(folder, { withFileTypes: true }).map((entry) => (entry.isDirectory() ? newest(path.join(folder, entry.name)) : statSync(path.join(folder, entry.name)).mtimeMs)));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(path.join(PROJECT_ROOT, 'src'))) return;
   const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
@@ -43,11 +48,14 @@ export interface RecordedRevision {
   id: string;
   transactional: boolean;
   statements: string[];
+  /** It read a query's rows (offline there are none) and stopped there: its script may lack the rest. */
+  readRows: boolean;
 }
 
 /**
- * The SQL each revision sends, in order, recorded by running its up() or down() against a Kysely
- * whose driver only writes statements down: what psql and the other tools apply as "the same SQL".
+ * The SQL each revision sends, in order, captured by the runner's offline Kysely: what psql and the
+ * other tools apply as "the same SQL". Unlike `--sql`, a revision that reads rows (e.g. to log a
+ * count) is kept with what it sent up to that read, and flagged.
  */
 export async function recordRevisionSql(direction: Direction, target: string): Promise<RecordedRevision[]> {
   const graph = await projectGraph();
@@ -61,9 +69,14 @@ export async function recordRevisionSql(direction: Direction, target: string): P
   const recorded: RecordedRevision[] = [];
   for (const step of steps) {
     const statements: string[] = [];
+    const { db, readRows } = capturingKysely(statements);
     const context: RevisionContext = { log: () => undefined, offline: true };
-    await step.revision[direction](recordingKysely(statements), context);
-    recorded.push({ id: step.revision.id, transactional: step.revision.transactional, statements });
+    try {
+      await step.revision[direction](db, context);
+    } catch (error) {
+      if (!(error instanceof OfflineUnsupported)) throw error;
+    }
+    recorded.push({ id: step.revision.id, transactional: step.revision.transactional, statements, readRows: readRows() });
   }
   return recorded;
 }
@@ -76,34 +89,4 @@ export function asScript(revisions: readonly RecordedRevision[]): string {
       return revision.transactional ? `BEGIN;\n${body}\nCOMMIT;\n` : `${body}\n`;
     })
     .join('\n');
-}
-
-function recordingKysely(statements: string[]): Kysely<any> {
-  const connection: DatabaseConnection = {
-    async executeQuery(compiled) {
-      statements.push(compiled.sql);
-      return { rows: [] };
-    },
-    // eslint-disable-next-line require-yield
-    async *streamQuery() {
-      throw new Error('streaming is not recorded');
-    },
-  };
-  const driver: Driver = {
-    init: async () => undefined,
-    acquireConnection: async () => connection,
-    beginTransaction: async () => undefined,
-    commitTransaction: async () => undefined,
-    rollbackTransaction: async () => undefined,
-    releaseConnection: async () => undefined,
-    destroy: async () => undefined,
-  };
-  return new Kysely<any>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => driver,
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  });
 }
