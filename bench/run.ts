@@ -11,7 +11,7 @@ import { ensureDataset, type LoadedDataset } from './generate/load-dataset.js';
 import { SIZES, type SizeName } from './generate/dataset.js';
 import type { Benchmark, BenchContext } from './lib/benchmark.js';
 import { describeMachine, describeServer, openBenchServer } from './lib/bench-server.js';
-import { formatTable, RESULTS_DIR, writeResult } from './lib/report.js';
+import { formatTable, RESULTS_DIR, writeResult, writeSummary } from './lib/report.js';
 
 /** Each benchmark's module, loaded only when it runs. */
 const LOADERS = {
@@ -109,6 +109,7 @@ export async function runBenchmarks(args: BenchArguments, log: (line: string) =>
       written.push(file);
       process.stdout.write(`${formatTable(`${benchmark.title} (${args.size})`, outcome.measurements)}\n\n`);
     }
+    writeSummary(args.size, args.resultsDir);
   } finally {
     await server.stop();
     clearInterval(keepAlive);

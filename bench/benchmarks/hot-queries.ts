@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
-import { BASELINE_SCHEMA, runBounded, seedStatsBounds, seedStatsPopulated } from '../baseline/seed-baseline.js';
+import { refreshSeedStatsOnce } from '../baseline/seed-baseline.js';
 import { Random } from '../generate/random.js';
 import { drawHotQueryChart } from '../hot-queries/chart.js';
-import { explainQuery, type PlanSummary } from '../hot-queries/explain.js';
+import { explainQuery, serverTimer, type PlanSummary } from '../hot-queries/explain.js';
 import { HOT_QUERIES, SEARCH_PHRASES, type Definitions, type HotQuery, type QueryPicker } from '../hot-queries/queries.js';
 import { distribution, type Distribution } from '../lib/measure.js';
 import { target, type Benchmark, type Measurement } from '../lib/benchmark.js';
@@ -15,6 +15,8 @@ export interface HotQueryResult {
   ours: Distribution;
   baseline: Distribution | null;
   baselineNote?: string;
+  /** The same queries' executor time on the server (auto_explain), free of client scheduling noise. */
+  server: { ours: Distribution; baseline: Distribution | null };
   /** Searches: ours per phrase (the slowest phrases decide p95). */
   byPhrase?: Record<string, Distribution>;
   plans: { ours: PlanSummary; oursHeaviestUser: PlanSummary; baseline: PlanSummary | null };
@@ -58,13 +60,12 @@ export const benchmark: Benchmark = {
   async run(context) {
     const dataset = await context.dataset();
     const client = await connect(dataset.url, { applicationName: 'play-later-bench' });
+    const serverClient = await connect(dataset.url, { applicationName: 'play-later-bench-server-times' });
     try {
       const sample = await sampleUsers(client);
       let seedStatsNote: string | undefined;
-      if (!(await seedStatsPopulated(client))) {
-        const refresh = await runBounded(client, `REFRESH MATERIALIZED VIEW ${BASELINE_SCHEMA}.user_game_stats`, seedStatsBounds(context.size.name));
-        if (refresh.stoppedBy) seedStatsNote = `the seed's user_game_stats could not be filled (stopped by ${refresh.stoppedBy})`;
-      }
+      const refresh = await refreshSeedStatsOnce(client, context.size.name);
+      if (refresh.stoppedBy) seedStatsNote = `the seed's user_game_stats could not be filled (stopped by ${refresh.stoppedBy})`;
       const results: HotQueryResult[] = [];
       for (const query of HOT_QUERIES) {
         const baselineAvailable = !(query.name === "user's stats" && seedStatsNote);
@@ -84,6 +85,8 @@ export const benchmark: Benchmark = {
             if (query.kind === 'search' && definitions === 'public') byPhrase.set(String(params[0]), [...(byPhrase.get(String(params[0])) ?? []), ms]);
           }
         }
+        context.log(`  ${query.name}: server-side times`);
+        const server = await serverSideTimes(serverClient, query, sample, context.options.runs, baselineRuns, baselineAvailable);
         const typical = makePicker({ users: [sample.users[Math.floor(sample.users.length / 2)]!], heaviest: sample.heaviest }, 7);
         const typicalParams = query.params(typical);
         const heavyParams = query.params({ ...typical, user: () => sample.heaviest[0]! });
@@ -92,6 +95,7 @@ export const benchmark: Benchmark = {
           kind: query.kind,
           ours: distribution(times.public),
           baseline: baselineAvailable ? distribution(times.seed_baseline) : null,
+          server,
           ...(baselineAvailable ? {} : { baselineNote: seedStatsNote }),
           ...(byPhrase.size > 0 ? { byPhrase: Object.fromEntries([...byPhrase].map(([phrase, ms]) => [phrase, distribution(ms)])) } : {}),
           plans: {
@@ -105,10 +109,29 @@ export const benchmark: Benchmark = {
       drawHotQueryChart(results, context.size.name, resultFile(context.size.name, 'hot-queries', 'svg', context.resultsDir));
       return { measurements: results.flatMap(toMeasurements), details: { queries: results, phraseMatches, users: sample.users.length } };
     } finally {
+      await disconnect(serverClient);
       await disconnect(client);
     }
   },
 };
+
+/** A second pass with the same parameters, timed by the server (auto_explain's executor duration). */
+async function serverSideTimes(client: pg.Client, query: HotQuery, sample: UserSample, runs: number, baselineRuns: number, baselineAvailable: boolean): Promise<HotQueryResult['server']> {
+  const timer = await serverTimer(client);
+  try {
+    const picker = makePicker(sample, 42);
+    const ours: number[] = [];
+    const baseline: number[] = [];
+    for (let run = 0; run < runs; run += 1) {
+      const params = query.params(picker);
+      ours.push(await timer.time(query.sql('public'), params));
+      if (baselineAvailable && run < baselineRuns) baseline.push(await timer.time(query.sql('seed_baseline'), params));
+    }
+    return { ours: distribution(ours), baseline: baselineAvailable ? distribution(baseline) : null };
+  } finally {
+    await timer.stop();
+  }
+}
 
 function toMeasurements(result: HotQueryResult): Measurement[] {
   const key = result.kind === 'user' ? 'p99' : 'p95';
@@ -123,6 +146,14 @@ function toMeasurements(result: HotQueryResult): Measurement[] {
     ...(p === key ? target(result.ours[p], limit, `${key} <= ${limit} ms`) : {}),
     ...(p === 'p50' ? { note: `plan: ${result.plans.ours.indexes.join(', ') || 'no index'}${result.plans.ours.seqScans.length ? `; SEQ SCAN ${result.plans.ours.seqScans.join(', ')}` : ''}` } : {}),
   }));
+  rows.push({
+    name: `${result.query} server-side ${key}`,
+    value: result.server.ours[key],
+    unit: 'ms',
+    baseline: result.server.baseline ? result.server.baseline[key] : null,
+    baselineLabel: 'seed',
+    note: `executor time, p50 ${result.server.ours.p50} ms`,
+  });
   return rows;
 }
 

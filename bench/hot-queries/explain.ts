@@ -31,15 +31,13 @@ export async function explainQuery(client: pg.Client, sql: string, params: reado
     const parsed = JSON.parse(text.slice(start)) as { Plan: PlanNode };
     plans.push(parsed.Plan);
   };
-  await client.query(`LOAD 'auto_explain'`);
-  await client.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on;
-                      SET auto_explain.log_format = json; SET auto_explain.log_level = notice; SET client_min_messages = notice`);
+  await logPlansToClient(client, { nested: true, format: 'json' });
   client.on('notice', onNotice);
   try {
     await client.query(sql, params as unknown[]);
   } finally {
     client.off('notice', onNotice);
-    await client.query(`SET auto_explain.log_min_duration = -1; RESET client_min_messages`);
+    await stopLoggingPlans(client);
   }
   const summary: PlanSummary = { indexes: [], seqScans: [], nodes: [] };
   const walk = (node: PlanNode): void => {
@@ -50,4 +48,40 @@ export async function explainQuery(client: pg.Client, sql: string, params: reado
   };
   plans.forEach(walk);
   return summary;
+}
+
+/** auto_explain, logging every statement's plan and executor duration to this client as notices. */
+export async function logPlansToClient(client: pg.Client, options: { nested: boolean; format: 'json' | 'text' }): Promise<void> {
+  await client.query(`LOAD 'auto_explain'`);
+  await client.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = ${options.nested ? 'on' : 'off'};
+                      SET auto_explain.log_format = ${options.format}; SET auto_explain.log_level = notice; SET client_min_messages = notice`);
+}
+
+export async function stopLoggingPlans(client: pg.Client): Promise<void> {
+  await client.query(`SET auto_explain.log_min_duration = -1; RESET client_min_messages`);
+}
+
+/**
+ * Server-side executor time of each query run on this client (auto_explain's "duration"): what the
+ * database itself spends, without the client's scheduling on a busy machine.
+ */
+export async function serverTimer(client: pg.Client): Promise<{ time(sql: string, params: readonly unknown[]): Promise<number>; stop(): Promise<void> }> {
+  await logPlansToClient(client, { nested: false, format: 'text' });
+  let last = Number.NaN;
+  const onNotice = (notice: { message?: string }): void => {
+    const match = /duration: ([\d.]+) ms/.exec(notice.message ?? '');
+    if (match) last = Number(match[1]);
+  };
+  client.on('notice', onNotice);
+  return {
+    async time(sql, params) {
+      last = Number.NaN;
+      await client.query(sql, params as unknown[]);
+      return last;
+    },
+    async stop() {
+      client.off('notice', onNotice);
+      await stopLoggingPlans(client);
+    },
+  };
 }
