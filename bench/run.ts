@@ -79,7 +79,6 @@ export async function runBenchmarks(args: BenchArguments, log: (line: string) =>
   try {
     const admin = await connect(server.adminUrl);
     const serverInfo = await describeServer(admin, server.embedded).finally(() => disconnect(admin));
-    const machine = describeMachine();
     let loaded: Promise<LoadedDataset> | undefined;
     const context: BenchContext = {
       server,
@@ -93,6 +92,7 @@ export async function runBenchmarks(args: BenchArguments, log: (line: string) =>
       const { benchmark } = await LOADERS[name]();
       log(`-- ${benchmark.title} (${args.size})`);
       const started = new Date();
+      const machine = describeMachine();
       const outcome = await benchmark.run(context);
       const dataset = loaded ? await loaded : undefined;
       const file = writeResult({
@@ -101,7 +101,7 @@ export async function runBenchmarks(args: BenchArguments, log: (line: string) =>
         size: args.size,
         startedAt: started.toISOString(),
         durationSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10,
-        machine,
+        machine: { ...machine, loadAverageAtEnd: describeMachine().loadAverage },
         server: serverInfo,
         dataset: dataset ? { database: dataset.database, ...dataset.size, heads: dataset.heads, loadSeconds: dataset.loadSeconds, loadSteps: dataset.loadSteps } : null,
         ...outcome,

@@ -66,6 +66,8 @@ export interface MachineInfo {
   memoryGiB: number;
   node: string;
   platform: string;
+  /** 1, 5 and 15 minute load averages when the benchmark started: the machine is shared. */
+  loadAverage: number[];
 }
 
 export function describeMachine(): MachineInfo {
@@ -76,6 +78,7 @@ export function describeMachine(): MachineInfo {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
+    loadAverage: os.loadavg().map((load) => Math.round(load * 10) / 10),
   };
 }
 

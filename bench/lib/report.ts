@@ -11,7 +11,7 @@ export interface BenchmarkResult extends BenchmarkOutcome {
   size: string;
   startedAt: string;
   durationSeconds: number;
-  machine: MachineInfo;
+  machine: MachineInfo & { loadAverageAtEnd: number[] };
   server: ServerInfo;
   dataset: Record<string, unknown> | null;
 }
@@ -63,7 +63,7 @@ export function writeSummary(size: string, resultsDir = RESULTS_DIR): string {
   const lines = [`# Benchmark results, ${size} size`, ''];
   for (const result of results) {
     lines.push(`## ${result.title}`, '');
-    lines.push(`${result.startedAt}, ${result.durationSeconds} s; ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}; ${result.server.version.split(' on ')[0]}${result.server.embedded ? ' (embedded)' : ''}`, '');
+    lines.push(`${result.startedAt}, ${result.durationSeconds} s; ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, load average ${result.machine.loadAverage?.join('/') ?? '?'} at start; ${result.server.version.split(' on ')[0]}${result.server.embedded ? ' (embedded)' : ''}`, '');
     lines.push(`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => '---').join('|')}|`);
     for (const m of result.measurements) lines.push(`| ${cells(m).map((text) => text.replace(/\|/g, '\\|')).join(' | ')} |`);
     lines.push('');
