@@ -168,7 +168,7 @@ describe('revision graphs and files', () => {
     const result = await cli(['upgrade', 'head'], dir);
     expectCliError(result, 'E_REVISION_LOAD', 1);
     expect(result.stderr).toContain(name);
-    expect(result.stderr).toMatch(/does not compile/);
+    expect(result.stderr).toMatch(/does not compile: .*\n.*\.ts:\d+:\d+: ERROR: Expected "function" but found "functio"/);
   });
 
   it('a file that throws on import: E_REVISION_LOAD with its message, exit 1', async () => {

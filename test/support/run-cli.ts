@@ -4,6 +4,8 @@ import { PROJECT_ROOT } from './template-databases.js';
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process, when one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -13,7 +15,13 @@ const INHERITED_SETTINGS_DROPPED = ['DATABASE_URL', 'DIRECT_DATABASE_URL', 'PLAY
 /** Runs the installed bin (compiled JavaScript, as users run it) in a child process. */
 export function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeoutMs?: number;
+    /** Send `signal` (e.g. SIGINT, as Ctrl-C does) once stderr contains `whenStderrHas`. */
+    interrupt?: { whenStderrHas: string; signal: NodeJS.Signals };
+  } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Tests never touch the developer's database: the child sees only the settings the test gives it.
@@ -29,12 +37,19 @@ export function runCli(
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let interrupted = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (options.interrupt && !interrupted && stderr.includes(options.interrupt.whenStderrHas)) {
+        interrupted = true;
+        child.kill(options.interrupt.signal);
+      }
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
