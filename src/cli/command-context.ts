@@ -1,5 +1,5 @@
 import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-config.js';
-import { withDatabase, type DatabaseSession } from '../db/database-session.js';
+import type { DatabaseSession } from '../db/database-session.js';
 import { loadRevisions } from '../runner/load-revisions.js';
 import { RevisionGraph } from '../runner/revision-graph.js';
 import { Output } from './output.js';
@@ -39,7 +39,9 @@ export class CommandContext {
     return new RevisionGraph(await loadRevisions(this.config.revisionsDir));
   }
 
-  withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
+  /** Imported on use: commands that need no database (history, heads, revision) never load pg. */
+  async withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
+    const { withDatabase } = await import('../db/database-session.js');
     return withDatabase(
       this.config,
       {
