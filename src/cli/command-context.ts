@@ -1,5 +1,5 @@
 import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-config.js';
-import type { DatabaseSession } from '../db/database-session.js';
+import type { DatabaseSession, SessionOptions } from '../db/database-session.js';
 import { loadRevisions } from '../runner/load-revisions.js';
 import { RevisionGraph } from '../runner/revision-graph.js';
 import { Output } from './output.js';
@@ -7,6 +7,7 @@ import { Output } from './output.js';
 /** The options every command accepts (see main.ts). */
 export interface GlobalOptions {
   databaseUrl?: string;
+  directDatabaseUrl?: string;
   revisionsDir?: string;
   config?: string;
   json?: boolean;
@@ -27,6 +28,7 @@ export class CommandContext {
     this.output = new Output(Boolean(options.json), options.debug ? 'debug' : options.quiet ? 'warn' : 'info');
     const flags: ConfigInput = {
       databaseUrl: options.databaseUrl,
+      directDatabaseUrl: options.directDatabaseUrl,
       revisionsDir: options.revisionsDir,
       lockWaitMs: options.lockWait,
       lockTimeoutMs: options.lockTimeout,
@@ -39,16 +41,17 @@ export class CommandContext {
     return new RevisionGraph(await loadRevisions(this.config.revisionsDir));
   }
 
+  /** --echo-sql and the embedded server's log, as every session of this command uses them. */
+  sessionOptions(): SessionOptions {
+    return {
+      echoSql: this.options.echoSql ? (statement) => this.output.log('info', `SQL: ${statement}`) : undefined,
+      log: (line) => this.output.debug(`postgres: ${line}`),
+    };
+  }
+
   /** Imported on use: commands that need no database (history, heads, revision) never load pg. */
   async withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
     const { withDatabase } = await import('../db/database-session.js');
-    return withDatabase(
-      this.config,
-      {
-        echoSql: this.options.echoSql ? (statement) => this.output.log('info', `SQL: ${statement}`) : undefined,
-        log: (line) => this.output.debug(`postgres: ${line}`),
-      },
-      work,
-    );
+    return withDatabase(this.config, this.sessionOptions(), work);
   }
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureDir } from '../support/revision-folders.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, startCli } from '../support/run-cli.js';
 
 const folders: string[] = [];
 afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -57,11 +57,10 @@ describe('embedded server failures', () => {
     const dataDir = dataFolder();
     const env = { PLAY_LATER_DATA_DIR: dataDir };
     const slow = fixtureDir('revisions-slow');
-    const result = await runCli(['--revisions-dir', slow, 'upgrade', 'head'], {
-      env,
-      interrupt: { whenStderrHas: 'slow revision started', signal: 'SIGINT' },
-      timeoutMs: 90_000,
-    });
+    const running = startCli(['--revisions-dir', slow, 'upgrade', 'head'], { env, timeoutMs: 90_000 });
+    await running.waitForStderr(/slow revision started/);
+    running.child.kill('SIGINT'); // what Ctrl-C sends
+    const result = await running.result;
     expect(result.stderr).toContain('slow revision started');
     expect(result.signal ?? result.code, result.stderr).not.toBe(0);
     expect(result.code, 'the server is stopped before the process exits, so it ends by itself').not.toBeNull();

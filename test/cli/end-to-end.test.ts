@@ -7,31 +7,44 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { singleHead } from '../../src/runner/plan.js';
+import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { runCli } from '../support/run-cli.js';
 import { REQUIRE_ALL_SERVERS, EXTERNAL_SERVER_VARIABLES, externalServer, type TestServer } from '../support/servers.js';
+import { loadProjectGraph } from '../support/template-databases.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-const SEED_ORDER = ['001_initial_schema', '002_add_performance_indexes', '003_add_functions_triggers', '004_add_session_management', '005_add_database_views'];
+let graph: RevisionGraph;
+beforeAll(async () => {
+  graph = await loadProjectGraph();
+});
 
-/** The whole sequence, with `env` choosing the database. */
+/** The whole sequence on the project's revisions, with `env` choosing the database. */
 function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
   const cli = (...args: string[]): ReturnType<typeof runCli> => runCli(args, { env: env() });
+  const order = (): string[] => graph.order.map((r) => r.id);
+  const head = (): string => singleHead(graph);
 
-  it('upgrade head applies the five seed revisions, one progress line each', async () => {
+  it('upgrade head applies every revision, one progress line each', async () => {
     const result = await cli('upgrade', 'head');
     expect(result.code, result.stderr).toBe(0);
-    for (const id of SEED_ORDER) expect(result.stderr).toMatch(new RegExp(`^Running upgrade ${id}, .* \\(\\d+ ms\\)$`, 'm'));
-    expect(result.stdout).toMatch(/^Upgraded 5 revision\(s\) in \d+ ms; the database is at 005_add_database_views \(head\)\.$/m);
+    for (const id of order()) expect(result.stderr).toMatch(new RegExp(`^Running upgrade ${id}, .* \\(\\d+ ms.*\\)$`, 'm'));
+    expect(result.stdout).toContain(`Upgraded ${order().length} revision(s) in `);
+    expect(result.stdout).toContain(`the database is at ${head()} (head).`);
   });
 
-  it('downgrade -1 five times walks back to base; a sixth is E_DOWNGRADE_AT_BASE', async () => {
-    for (let step = SEED_ORDER.length - 1; step >= 0; step -= 1) {
+  it('downgrade -1 five times walks back one revision each; base; then -1 is E_DOWNGRADE_AT_BASE', async () => {
+    const ids = order();
+    for (let step = ids.length - 1; step >= ids.length - 5; step -= 1) {
       const result = jsonResult<{ before: string[]; after: string[]; steps: Array<{ revision: string }> }>(await cli('--json', 'downgrade', '-1'));
-      expect(result.before).toEqual([SEED_ORDER[step]]);
-      expect(result.steps.map((s) => s.revision)).toEqual([SEED_ORDER[step]]);
-      expect(result.after).toEqual(step === 0 ? [] : [SEED_ORDER[step - 1]]);
+      expect(result.before).toEqual([ids[step]]);
+      expect(result.steps.map((s) => s.revision)).toEqual([ids[step]]);
+      expect(result.after).toEqual(step === 0 ? [] : [ids[step - 1]]);
     }
+    const toBase = jsonResult<{ after: string[]; steps: Array<{ revision: string }> }>(await cli('--json', 'downgrade', 'base'));
+    expect(toBase.steps.map((s) => s.revision)).toEqual(ids.slice(0, ids.length - 5).reverse());
+    expect(toBase.after).toEqual([]);
     expectCliError(await cli('downgrade', '-1'), 'E_DOWNGRADE_AT_BASE', 2);
   });
 
@@ -40,15 +53,16 @@ function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(where);
     expect(result.stdout).toContain('Current revision: base (no revision applied)');
-    expect(result.stdout).toContain(`Pending: ${SEED_ORDER.join(', ')}`);
+    expect(result.stdout).toContain(`Pending: ${order().join(', ')}`);
   });
 
-  it('history --verbose lists the five revisions newest first', async () => {
+  it('history --verbose lists every revision newest first', async () => {
     const result = await cli('history', '--verbose');
     expect(result.code, result.stderr).toBe(0);
     const revs = [...result.stdout.matchAll(/^Rev: (\S+)/gm)].map((m) => m[1]);
-    expect(revs).toEqual([...SEED_ORDER].reverse());
-    expect(result.stdout).toContain('Rev: 005_add_database_views (head)\nParent: 004_add_session_management\nCreate Date: 2024-03-15T12:30:00.000Z');
+    expect(revs).toEqual(order().reverse());
+    expect(result.stdout).toContain(`Rev: ${head()} (head)\nParent: ${graph.get(head()).parents.join(', ')}\n`);
+    expect(result.stdout).toContain('Rev: 005_add_database_views\nParent: 004_add_session_management\nCreate Date: 2024-03-15T12:30:00.000Z');
   });
 
   it('stamp head records the head without running anything; stamp base clears it', async () => {
@@ -56,14 +70,15 @@ function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
     expect(stamped.code, stamped.stderr).toBe(0);
     expect(stamped.stdout).toContain('No revision was run.');
     expect(stamped.stderr).not.toMatch(/Running upgrade/);
-    expect(jsonResult(await cli('--json', 'current'))).toMatchObject({ heads: ['005_add_database_views'], atHead: true, pending: [] });
-    expect(jsonResult(await cli('--json', 'stamp', 'base'))).toMatchObject({ before: ['005_add_database_views'], after: [] });
+    expect(jsonResult(await cli('--json', 'current'))).toMatchObject({ heads: [head()], atHead: true, pending: [] });
+    expect(jsonResult(await cli('--json', 'stamp', 'base'))).toMatchObject({ before: [head()], after: [] });
   });
 
   it('heads shows the single head', async () => {
     const result = await cli('heads');
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout.trim()).toBe('004_add_session_management -> 005_add_database_views (head), Add database views for common query patterns');
+    const revision = graph.get(head());
+    expect(result.stdout.trim()).toBe(`${revision.parents.join(', ')} -> ${revision.id} (head), ${revision.message}`);
   });
 }
 
