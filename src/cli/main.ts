@@ -189,7 +189,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
-      return 2; // commander already printed what was wrong
+      // commander already printed what was wrong on stderr; scripts asking for --json still get JSON.
+      if (argv.includes('--json')) {
+        new Output(true, 'info').result('', { ok: false, error: { code: 'E_USAGE', message: error.message.replace(/^error: /, '') } });
+      }
+      return 2;
     }
     const output = context?.output ?? new Output(argv.includes('--json'), 'info');
     return output.error(error);

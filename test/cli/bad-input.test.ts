@@ -127,6 +127,9 @@ describe('revision references', () => {
       expect(result.stderr).toMatch(/^error: /m);
       expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
     }
+    const json = await runCli(['--json', 'upgrade']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: { code: 'E_USAGE', message: "missing required argument 'target'" } });
   });
 });
 
