@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { singleHead } from '../../src/runner/plan.js';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
-import { expectCliError, jsonResult } from '../support/expect-cli.js';
+import { STACK_FRAME, expectCliError, jsonResult } from '../support/expect-cli.js';
 import { runCli } from '../support/run-cli.js';
 import { REQUIRE_ALL_SERVERS, EXTERNAL_SERVER_VARIABLES, externalServer, type TestServer } from '../support/servers.js';
 import { loadProjectGraph } from '../support/template-databases.js';
@@ -29,6 +29,7 @@ function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
   it('upgrade head applies every revision, one progress line each', async () => {
     const result = await cli('upgrade', 'head');
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
     for (const id of order()) expect(result.stderr).toMatch(new RegExp(`^Running upgrade ${id}, .* \\(\\d+ ms.*\\)$`, 'm'));
     expect(result.stdout).toContain(`Upgraded ${order().length} revision(s) in `);
     expect(result.stdout).toContain(`the database is at ${head()} (head).`);
@@ -51,6 +52,7 @@ function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
   it('current names the database and says everything is pending', async () => {
     const result = await cli('current');
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr, 'nothing printed at exit (e.g. by the embedded server\'s exit hooks)').not.toMatch(STACK_FRAME);
     expect(result.stdout).toMatch(where);
     expect(result.stdout).toContain('Current revision: base (no revision applied)');
     expect(result.stdout).toContain(`Pending: ${order().join(', ')}`);
