@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readHeads } from '../../src/runner/version-table.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
 import { SCHEMA_DUMP_COMMAND, SCHEMA_FILE, renderSchemaFile } from '../../src/schema/schema-file.js';
-import { requireExternalServer, skipWithoutServer, type TestServer } from '../support/servers.js';
+import { requireExternalServer, skipWithoutServer } from '../support/required-server.js';
+import type { TestServer } from '../support/servers.js';
 import { PROJECT_ROOT, loadProjectGraph, migrateDatabase } from '../support/template-databases.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

@@ -13,7 +13,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Where a test database starts: head, the seed's last revision (005) exactly, or empty. */
+/** Where a test database starts: head (a clone), the seed's last revision 005 exactly (a clone), or empty. */
 export type TestDatabaseStart = 'head' | typeof SEED_REVISION | 'empty';
 
 const TEMPLATES: Record<TestDatabaseStart, string> = {
@@ -23,8 +23,8 @@ const TEMPLATES: Record<TestDatabaseStart, string> = {
 };
 
 /**
- * A database of the test's own: a clone of a template (head, or the seed's 005), or an empty one.
- * Tests only ever create and drop databases like this one.
+ * A database of the test's own: a clone of the head template, or an empty one. Tests only ever
+ * create and drop databases like this one.
  */
 export async function createTestDatabase(
   options: { from?: TestDatabaseStart; server?: TestServer } = {},
