@@ -23,6 +23,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'seed-alembic');
 const SEED_VERSIONS = path.join(PROJECT_ROOT, 'scripts', 'seed-alembic', 'alembic', 'versions');
 const REGENERATE = 'scripts/seed-alembic/regenerate.sh';
+const fixture = (name: 'schema-005.sql' | 'alembic-005-dump.sql'): string => readFileSync(path.join(FIXTURES, name), 'utf8');
 
 const databases: TestDatabase[] = [];
 let ours: pg.Client;
@@ -37,7 +38,7 @@ async function track(database: Promise<TestDatabase>): Promise<TestDatabase> {
 /** Loads the Alembic database's dump (plain SQL) on a connection of its own: the dump empties search_path. */
 async function restoreAlembicDump(database: TestDatabase): Promise<void> {
   const client = await database.connect();
-  await client.query(readFileSync(path.join(FIXTURES, 'alembic-005-dump.sql'), 'utf8'));
+  await client.query(fixture('alembic-005-dump.sql'));
   await client.end();
 }
 
@@ -83,11 +84,11 @@ afterAll(async () => Promise.all(databases.map((database) => database.drop())));
 
 describe(`our ${SEED_REVISION} against the seed's Alembic`, () => {
   it('describes identically, object by object (fixture schema-005.sql)', async () => {
-    const fixture = readFileSync(path.join(FIXTURES, 'schema-005.sql'), 'utf8');
-    expect(await describeSchema(restoredClient), `a restore of alembic-005-dump.sql describes differently from schema-005.sql (both come from ${REGENERATE})`).toBe(fixture);
+    const alembic = fixture('schema-005.sql');
+    expect(await describeSchema(restoredClient), `a restore of alembic-005-dump.sql describes differently from schema-005.sql (both come from ${REGENERATE})`).toBe(alembic);
     const description = await describeSchema(ours);
-    expect(byObject(description)).toEqual(byObject(fixture));
-    expect(description).toBe(fixture);
+    expect(byObject(description)).toEqual(byObject(alembic));
+    expect(description).toBe(alembic);
   });
 
   it('has the same function bodies byte for byte (pg_proc.prosrc), equal to the seed’s SQL strings', async () => {
@@ -111,7 +112,7 @@ describe(`our ${SEED_REVISION} against the seed's Alembic`, () => {
   it.skipIf(skipWithoutServer('pg15'))('describes identically on PostgreSQL 15, and pg_dump cannot tell them apart', async () => {
     const database = await track(createTestDatabase({ from: 'empty', server: requireExternalServer('pg15') }));
     await migrateDatabase(database.url, await loadProjectGraph(), SEED_REVISION);
-    expect(await describeSchema(await database.connect())).toBe(readFileSync(path.join(FIXTURES, 'schema-005.sql'), 'utf8'));
+    expect(await describeSchema(await database.connect())).toBe(fixture('schema-005.sql'));
     // SEED-NOTES.md's own criterion: the same plain pg_dump as the Alembic-built database (the
     // fixture), apart from the server's version in the header and our own history table.
     const { stdout } = await promisify(execFile)('pg_dump', [
@@ -120,7 +121,7 @@ describe(`our ${SEED_REVISION} against the seed's Alembic`, () => {
       database.url,
     ]);
     const comparable = (dump: string) => dump.replace(/^(-- Dumped (from|by) .*|\\(un)?restrict .*)\n/gm, '');
-    expect(comparable(stdout)).toBe(comparable(readFileSync(path.join(FIXTURES, 'alembic-005-dump.sql'), 'utf8')));
+    expect(comparable(stdout)).toBe(comparable(fixture('alembic-005-dump.sql')));
   });
 });
 
