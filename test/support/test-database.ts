@@ -7,13 +7,17 @@ import { HEAD_TEMPLATE, SEED_REVISION, SEED_TEMPLATE } from './template-database
 
 export interface TestDatabase {
   name: string;
+  /** What clients use: through PgBouncer on the pgbouncer server, else direct. */
   url: string;
-  /** Opens a connection to it; closed by drop(). */
+  /** Direct to the PostgreSQL server (a superuser session), whatever the server kind. */
+  directUrl: string;
+  server: TestServer;
+  /** Opens a connection through `url`; closed by drop(). */
   connect(): Promise<pg.Client>;
   drop(): Promise<void>;
 }
 
-/** Where a test database starts: head (a clone), the seed's last revision 005 exactly (a clone), or empty. */
+/** Where a test database starts: head, the seed's last revision (005) exactly, or empty. */
 export type TestDatabaseStart = 'head' | typeof SEED_REVISION | 'empty';
 
 const TEMPLATES: Record<TestDatabaseStart, string> = {
@@ -23,8 +27,8 @@ const TEMPLATES: Record<TestDatabaseStart, string> = {
 };
 
 /**
- * A database of the test's own: a clone of the head template, or an empty one. Tests only ever
- * create and drop databases like this one.
+ * A database of the test's own: a clone of a template (head, or the seed's 005), or an empty one.
+ * Tests only ever create and drop databases like this one.
  */
 export async function createTestDatabase(
   options: { from?: TestDatabaseStart; server?: TestServer } = {},
@@ -37,11 +41,13 @@ export async function createTestDatabase(
   } finally {
     await disconnect(admin);
   }
-  const url = urlWith(server.adminUrl, name);
+  const url = urlWith(server.clientUrl, name);
   const clients: pg.Client[] = [];
   return {
     name,
     url,
+    directUrl: urlWith(server.adminUrl, name),
+    server,
     async connect() {
       const client = await connect(url);
       clients.push(client);
@@ -51,6 +57,7 @@ export async function createTestDatabase(
       await Promise.all(clients.map((client) => disconnect(client)));
       const adminClient = await connect(server.adminUrl);
       try {
+        // FORCE also ends PgBouncer's pooled sessions on it.
         await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await disconnect(adminClient);
