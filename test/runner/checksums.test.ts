@@ -3,7 +3,7 @@
  * applied revision makes upgrade refuse (E_CHECKSUM_MISMATCH naming the file) until
  * `checksum accept`; a database migrated by the seed's Alembic (no history) is adopted.
  */
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
@@ -21,7 +21,6 @@ const fixtures = revisionsDirWith([
     down: `await sql\`DROP TABLE fixture_checked\`.execute(db);`,
   },
 ]);
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plt-no-embedded-'));
 const fileOf = (id: string): string => path.join(fixtures.dir, readdirSync(fixtures.dir).find((name) => name.includes(id))!);
 let database: TestDatabase;
 let client: pg.Client;
@@ -33,11 +32,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await database?.drop();
   fixtures.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const cli = (...args: string[]) =>
-  runCli(args, { env: { DATABASE_URL: database.url, PLAY_LATER_REVISIONS_DIR: fixtures.dir, PLAY_LATER_DATA_DIR: dataDir } });
+  runCli(args, { env: fixtures.env(database.url) });
 
 async function history(): Promise<{ revision: string; direction: string; checksum: string }[]> {
   return (await client.query(`SELECT revision, direction, checksum FROM play_later_revision_history ORDER BY id`)).rows;

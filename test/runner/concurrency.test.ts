@@ -2,27 +2,18 @@
  * Item 2 of issue 3: ten runners at once, directly and through PgBouncer in transaction pooling
  * mode; E_LOCK_TIMEOUT after the configured wait; upgrade racing downgrade ends consistent.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATION_LOCK_KEY } from '../../src/runner/migration-lock.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
-import { revisionsDirWith } from '../support/revision-fixtures.js';
+import { concurrentIndexFixture, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { runnerTargets, skipReason } from '../support/runner-servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const HEAD = '007_fixture_after_index';
 const fixtures = revisionsDirWith([
-  {
-    id: '006_fixture_concurrent_index',
-    parent: '005_add_database_views',
-    transactional: false,
-    up: `await sql\`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_fixture_games_created ON games (created_at)\`.execute(db);`,
-    down: `await sql\`DROP INDEX CONCURRENTLY IF EXISTS idx_fixture_games_created\`.execute(db);`,
-  },
+  concurrentIndexFixture('006_fixture_concurrent_index', '005_add_database_views'),
   {
     id: HEAD,
     parent: '006_fixture_concurrent_index',
@@ -30,11 +21,7 @@ const fixtures = revisionsDirWith([
     down: `await sql\`DROP TABLE fixture_counter\`.execute(db);`,
   },
 ]);
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plt-no-embedded-'));
-afterAll(() => {
-  fixtures.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => fixtures.cleanup());
 
 for (const target of runnerTargets()) {
   describe.skipIf(skipReason(target) !== undefined)(`concurrent runners on ${target.name}`, () => {
@@ -42,12 +29,7 @@ for (const target of runnerTargets()) {
     let client: pg.Client;
     const cli = (args: string[]): Promise<CliResult> =>
       runCli(['--json', ...args], {
-        env: {
-          DATABASE_URL: target.runnerUrl(database.name),
-          DIRECT_DATABASE_URL: target.directUrl(database.name),
-          PLAY_LATER_REVISIONS_DIR: fixtures.dir,
-          PLAY_LATER_DATA_DIR: dataDir,
-        },
+        env: fixtures.env(target.runnerUrl(database.name), { DIRECT_DATABASE_URL: target.directUrl(database.name) }),
         timeoutMs: 120_000,
       });
 

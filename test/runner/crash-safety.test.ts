@@ -4,12 +4,9 @@
  * and releases the lock, the re-run waits for it and reaches head. Non-transactional: the INVALID
  * index left by an interrupted CREATE INDEX CONCURRENTLY is recognized, dropped and built again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revisionsDirWith } from '../support/revision-fixtures.js';
+import { concurrentIndexFixture, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli, startCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
@@ -24,16 +21,8 @@ const fixtures = revisionsDirWith([
   await sql\`SELECT pg_sleep((SELECT seconds FROM fixture_sleep))\`.execute(db);`,
     down: `await sql\`DROP TABLE fixture_crash\`.execute(db);`,
   },
-  {
-    id: '007_fixture_concurrent_index',
-    parent: '006_fixture_long',
-    transactional: false,
-    up: `context.log('fixture: creating the index');
-  await sql\`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_fixture_games_created ON games (created_at)\`.execute(db);`,
-    down: `await sql\`DROP INDEX CONCURRENTLY IF EXISTS idx_fixture_games_created\`.execute(db);`,
-  },
+  concurrentIndexFixture('007_fixture_concurrent_index', '006_fixture_long', `context.log('fixture: creating the index');\n  `),
 ]);
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plt-no-embedded-'));
 let database: TestDatabase;
 let observer: pg.Client;
 
@@ -46,10 +35,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await database?.drop();
   fixtures.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
-const env = (): NodeJS.ProcessEnv => ({ DATABASE_URL: database.url, PLAY_LATER_REVISIONS_DIR: fixtures.dir, PLAY_LATER_DATA_DIR: dataDir });
+const env = (): NodeJS.ProcessEnv => fixtures.env(database.url);
 
 async function versions(): Promise<string[]> {
   return (await observer.query<{ version_num: string }>('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num);

@@ -3,9 +3,6 @@
  * queueing, so the table's readers keep going; it retries with growing pauses and succeeds once the
  * long transaction ends, or fails clearly after its last try.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revisionsDirWith } from '../support/revision-fixtures.js';
@@ -21,7 +18,6 @@ const fixtures = revisionsDirWith([
     down: `await sql\`ALTER TABLE games DROP COLUMN fixture_note\`.execute(db);`,
   },
 ]);
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plt-no-embedded-'));
 let database: TestDatabase;
 let observer: pg.Client;
 
@@ -32,11 +28,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await database?.drop();
   fixtures.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 function env(retries: number): NodeJS.ProcessEnv {
-  return { DATABASE_URL: database.url, PLAY_LATER_REVISIONS_DIR: fixtures.dir, PLAY_LATER_DATA_DIR: dataDir, PLAY_LATER_LOCK_RETRIES: String(retries) };
+  return fixtures.env(database.url, { PLAY_LATER_LOCK_RETRIES: String(retries) });
 }
 
 async function hasColumn(): Promise<boolean> {

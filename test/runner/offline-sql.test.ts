@@ -11,19 +11,13 @@ import { promisify } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSchema } from '../../src/schema/describe-schema.js';
-import { revisionsDirWith } from '../support/revision-fixtures.js';
+import { concurrentIndexFixture, revisionsDirWith, type FixtureProject } from '../support/revision-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const HEAD = '007_fixture_parameters';
 const fixtures = revisionsDirWith([
-  {
-    id: '006_fixture_concurrent_index',
-    parent: '005_add_database_views',
-    transactional: false,
-    up: `await sql\`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_fixture_games_created ON games (created_at)\`.execute(db);`,
-    down: `await sql\`DROP INDEX CONCURRENTLY IF EXISTS idx_fixture_games_created\`.execute(db);`,
-  },
+  concurrentIndexFixture('006_fixture_concurrent_index', '005_add_database_views'),
   {
     id: HEAD,
     parent: '006_fixture_concurrent_index',
@@ -48,7 +42,6 @@ const readsData = revisionsDirWith([
   },
 ]);
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'plt-offline-'));
-const neverCreated = path.join(workDir, 'embedded-data-never-created');
 const databases: TestDatabase[] = [];
 afterAll(async () => {
   await Promise.all(databases.map((database) => database.drop()));
@@ -58,10 +51,8 @@ afterAll(async () => {
 });
 
 /** Offline: DATABASE_URL points at a port where nothing listens, so any connection attempt fails. */
-async function offlineSql(revisionsDir: string, ...args: string[]) {
-  return runCli(args, {
-    env: { DATABASE_URL: 'postgresql://nobody:secret@127.0.0.1:1/nothing', PLAY_LATER_REVISIONS_DIR: revisionsDir, PLAY_LATER_DATA_DIR: neverCreated },
-  });
+async function offlineSql(project: FixtureProject, ...args: string[]) {
+  return runCli(args, { env: project.env('postgresql://nobody:secret@127.0.0.1:1/nothing') });
 }
 
 async function applyWithPsql(database: TestDatabase, script: string): Promise<void> {
@@ -77,7 +68,7 @@ async function newDatabase(): Promise<{ database: TestDatabase; client: pg.Clien
 }
 
 const online = (database: TestDatabase, ...args: string[]) =>
-  runCli(args, { env: { DATABASE_URL: database.url, PLAY_LATER_REVISIONS_DIR: fixtures.dir, PLAY_LATER_DATA_DIR: neverCreated } });
+  runCli(args, { env: fixtures.env(database.url) });
 
 async function bookkeeping(client: pg.Client): Promise<unknown> {
   const versions = await client.query('SELECT version_num FROM alembic_version ORDER BY 1');
@@ -100,9 +91,9 @@ describe('offline SQL', () => {
   });
 
   it('upgrade head --sql connects to nothing (not even the embedded server) and, applied with psql, gives the online schema', async () => {
-    const result = await offlineSql(fixtures.dir, 'upgrade', 'head', '--sql');
+    const result = await offlineSql(fixtures, 'upgrade', 'head', '--sql');
     expect(result.code, result.stderr).toBe(0);
-    expect(existsSync(neverCreated)).toBe(false);
+    expect(existsSync(fixtures.embeddedDataDir)).toBe(false);
     expect(result.stdout).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_fixture_games_created');
     expect(result.stdout).toContain(`INSERT INTO alembic_version (version_num) VALUES ('001_initial_schema')`);
     expect(result.stdout).toContain(`values ('it''s $1 -- not a comment', 3, TRUE)`);
@@ -118,7 +109,7 @@ describe('offline SQL', () => {
     expect(who.rows).toEqual([{ application: 'psql', host: 'offline SQL (play-later-db --sql)' }]);
 
     // downgrade <from>:<to> --sql takes it back to base.
-    const down = await offlineSql(fixtures.dir, 'downgrade', `${HEAD}:base`, '--sql');
+    const down = await offlineSql(fixtures, 'downgrade', `${HEAD}:base`, '--sql');
     expect(down.code, down.stderr).toBe(0);
     await applyWithPsql(database, down.stdout);
     expect(await describeSchema(client)).toBe('\n');
@@ -128,28 +119,28 @@ describe('offline SQL', () => {
   it('from:to ranges start where the database is; the script refuses a database elsewhere', async () => {
     const { database, client } = await newDatabase();
     expect((await online(database, 'upgrade', '002')).code).toBe(0);
-    const wrongStart = await offlineSql(fixtures.dir, 'upgrade', '003:head', '--sql');
+    const wrongStart = await offlineSql(fixtures, 'upgrade', '003:head', '--sql');
     await expect(applyWithPsql(database, wrongStart.stdout)).rejects.toThrow(/this script expects the database at 003_add_functions_triggers, it is at 002_add_performance_indexes/);
 
-    const range = await offlineSql(fixtures.dir, 'upgrade', '002:head', '--sql');
+    const range = await offlineSql(fixtures, 'upgrade', '002:head', '--sql');
     expect(range.code, range.stderr).toBe(0);
     expect(range.stdout).not.toContain('CREATE TABLE games');
     await applyWithPsql(database, range.stdout);
     expect(await describeSchema(client)).toBe(onlineHead.schema);
 
-    const downgrade = await offlineSql(fixtures.dir, 'downgrade', '-2', '--sql');
+    const downgrade = await offlineSql(fixtures, 'downgrade', '-2', '--sql');
     expect(downgrade.code, downgrade.stderr).toBe(0);
     await applyWithPsql(database, downgrade.stdout);
     expect((await client.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: '005_add_database_views' }]);
   });
 
   it('fails with E_OFFLINE_UNSUPPORTED naming a revision that reads rows, or refuses offline mode', async () => {
-    const reads = await offlineSql(readsData.dir, 'upgrade', 'head', '--sql');
+    const reads = await offlineSql(readsData, 'upgrade', 'head', '--sql');
     expect(reads.code).toBe(1);
     expect(reads.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 006_fixture_reads_rows \(\S+006_fixture_reads_rows\.ts\) cannot be rendered as offline SQL: it reads the rows of a query/);
     expect(reads.stdout).toBe('');
 
-    const refuses = await offlineSql(readsData.dir, 'upgrade', '006:head', '--sql');
+    const refuses = await offlineSql(readsData, 'upgrade', '006:head', '--sql');
     expect(refuses.code).toBe(1);
     expect(refuses.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 007_fixture_refuses_offline .*: it needs the rows of games to decide/);
   });
