@@ -27,7 +27,7 @@ async function move(direction: 'up' | 'down', reference: string): Promise<void> 
   const applied = graph.appliedFrom(await readHeads(client));
   const target =
     direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
-  await runToTarget({ client, graph, target, settings: TEST_SETTINGS });
+  await runToTarget({ client, graph, target, settings: TEST_SETTINGS, directUrl: database.url });
 }
 
 describe('migration suite', () => {

@@ -27,9 +27,11 @@ export async function buildTemplateDatabases(adminUrl: string): Promise<void> {
     await disconnect(admin);
   }
   const graph = await loadProjectGraph();
-  const client = await connect(urlWith(adminUrl, HEAD_TEMPLATE));
+  const url = urlWith(adminUrl, HEAD_TEMPLATE);
+  const client = await connect(url);
   try {
-    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: TEST_SETTINGS });
+    // directUrl: the admin URL is direct; non-transactional revisions need one.
+    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: TEST_SETTINGS, directUrl: url });
   } finally {
     await disconnect(client);
   }
