@@ -1,5 +1,5 @@
 import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-config.js';
-import { withDatabase, type DatabaseSession } from '../db/database-session.js';
+import { withDatabase, type DatabaseSession, type SessionOptions } from '../db/database-session.js';
 import { loadRevisions } from '../runner/load-revisions.js';
 import { RevisionGraph } from '../runner/revision-graph.js';
 import { Output } from './output.js';
@@ -41,14 +41,15 @@ export class CommandContext {
     return new RevisionGraph(await loadRevisions(this.config.revisionsDir));
   }
 
+  /** --echo-sql and the embedded server's log, as every session of this command uses them. */
+  sessionOptions(): SessionOptions {
+    return {
+      echoSql: this.options.echoSql ? (statement) => this.output.log('info', `SQL: ${statement}`) : undefined,
+      log: (line) => this.output.debug(`postgres: ${line}`),
+    };
+  }
+
   withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
-    return withDatabase(
-      this.config,
-      {
-        echoSql: this.options.echoSql ? (statement) => this.output.log('info', `SQL: ${statement}`) : undefined,
-        log: (line) => this.output.debug(`postgres: ${line}`),
-      },
-      work,
-    );
+    return withDatabase(this.config, this.sessionOptions(), work);
   }
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CommandContext, type GlobalOptions } from './command-context.js';
+import type { CommandContext, GlobalOptions } from './command-context.js';
 import { Output } from './output.js';
 
 /**
@@ -30,6 +30,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<void>) =>
     async (...args: A): Promise<void> => {
       const command = args[args.length - 1] as Command;
+      // Lazy: the context pulls in pg and the runner, which --help and usage errors never need.
+      const { CommandContext } = await import('./command-context.js');
       context = new CommandContext(command.optsWithGlobals<GlobalOptions>());
       await action(context, ...args);
     };
@@ -108,6 +110,55 @@ export async function main(argv: readonly string[]): Promise<number> {
       run(async (ctx, flags: { message?: string; parents?: string }) => {
         const { revisionCommand } = await import('./commands/revision.js');
         await revisionCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('lint')
+    .description('check the SQL of every revision for dangerous operations (squawk)')
+    .option('--scratch-url <url>', 'admin URL of a server where a scratch database may be created (default: a throw-away embedded server)')
+    .action(
+      run(async (ctx, flags: { scratchUrl?: string }) => {
+        const { lintCommand } = await import('./commands/lint.js');
+        await lintCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('backup')
+    .description('back up the database into backupDir (pg_dump -Fc, or a copy of the stopped embedded cluster)')
+    .action(
+      run(async (ctx) => {
+        const { backupCommand } = await import('./commands/backup.js');
+        await backupCommand(ctx);
+      }),
+    );
+  program
+    .command('restore')
+    .description('restore the database from a backup made by backup or deploy')
+    .argument('<backup>', 'the backup file (.dump) or folder (.embedded)')
+    .action(
+      run(async (ctx, backup: string) => {
+        const { restoreCommand } = await import('./commands/restore.js');
+        await restoreCommand(ctx, backup);
+      }),
+    );
+  program
+    .command('verify')
+    .description('health check: tables, critical indexes, a rolled-back write, version table, head, drift from schema/schema.sql')
+    .option('--schema-file <file>', 'committed schema description (default: schema/schema.sql beside the revisions folder)')
+    .action(
+      run(async (ctx, flags: { schemaFile?: string }) => {
+        const { verifyCommand } = await import('./commands/verify.js');
+        await verifyCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('deploy')
+    .description('backup, upgrade head, refresh_user_stats(), verify; stops at the first failure and names the backup to restore')
+    .option('--schema-file <file>', 'committed schema description for verify (default: schema/schema.sql beside the revisions folder)')
+    .action(
+      run(async (ctx, flags: { schemaFile?: string }) => {
+        const { deployCommand } = await import('./commands/deploy.js');
+        await deployCommand(ctx, flags);
       }),
     );
   program

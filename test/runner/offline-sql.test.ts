@@ -11,32 +11,37 @@ import { promisify } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSchema } from '../../src/schema/describe-schema.js';
-import { concurrentIndexFixture, revisionsDirWith, type FixtureProject } from '../support/revision-fixtures.js';
+import { concurrentIndexFixture, type FixtureProject, projectRevisions, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-const HEAD = '007_fixture_parameters';
+/** The project's own revisions: the fixtures below go after its head. */
+const PROJECT = await projectRevisions();
+
+const HEAD = '902_fixture_parameters';
 const fixtures = revisionsDirWith([
-  concurrentIndexFixture('006_fixture_concurrent_index', '005_add_database_views'),
+  concurrentIndexFixture('901_fixture_concurrent_index', PROJECT.head),
   {
     id: HEAD,
-    parent: '006_fixture_concurrent_index',
+    parent: '901_fixture_concurrent_index',
     up: `await db.schema.createTable('fixture_values').addColumn('name', 'text').addColumn('n', 'integer').addColumn('ok', 'boolean').execute();
-  await db.insertInto('fixture_values').values({ name: "it's $1 -- not a comment", n: 3, ok: true }).execute();`,
+  await db.insertInto('fixture_values').values({ name: "it's $1 -- not a comment", n: 3, ok: true }).execute();
+  const { rows } = await sql<{ n: number }>\`SELECT count(*)::int AS n FROM fixture_values\`.execute(db);
+  context.log('fixture_values holds ' + String(rows[0]?.n ?? 0) + ' row(s)');`,
     down: `await db.schema.dropTable('fixture_values').execute();`,
   },
 ]);
 const readsData = revisionsDirWith([
   {
-    id: '006_fixture_reads_rows',
-    parent: '005_add_database_views',
+    id: '901_fixture_reads_rows',
+    parent: PROJECT.head,
     up: `const rows = await db.selectFrom('games').select('id').execute();
   if (rows.length > 0) await sql\`UPDATE games SET title = title\`.execute(db);`,
     down: '',
   },
   {
-    id: '007_fixture_refuses_offline',
-    parent: '006_fixture_reads_rows',
+    id: '902_fixture_refuses_offline',
+    parent: '901_fixture_reads_rows',
     up: `if (context.offline) throw new Error('it needs the rows of games to decide');`,
     down: '',
   },
@@ -97,6 +102,8 @@ describe('offline SQL', () => {
     expect(result.stdout).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_fixture_games_created');
     expect(result.stdout).toContain(`INSERT INTO alembic_version (version_num) VALUES ('001_initial_schema')`);
     expect(result.stdout).toContain(`values ('it''s $1 -- not a comment', 3, TRUE)`);
+    // It reads rows only for its log: the script is right, and the report says so.
+    expect(result.stderr).toContain(`${HEAD} reads query results only to report them; offline, its report shows no rows.`);
 
     const { database, client } = await newDatabase();
     await applyWithPsql(database, result.stdout);
@@ -131,17 +138,17 @@ describe('offline SQL', () => {
     const downgrade = await offlineSql(fixtures, 'downgrade', '-2', '--sql');
     expect(downgrade.code, downgrade.stderr).toBe(0);
     await applyWithPsql(database, downgrade.stdout);
-    expect((await client.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: '005_add_database_views' }]);
+    expect((await client.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: PROJECT.head }]);
   });
 
-  it('fails with E_OFFLINE_UNSUPPORTED naming a revision that reads rows, or refuses offline mode', async () => {
-    const reads = await offlineSql(readsData, 'upgrade', 'head', '--sql');
+  it('fails with E_OFFLINE_UNSUPPORTED naming a revision whose SQL depends on rows it reads, or that refuses offline mode', async () => {
+    const reads = await offlineSql(readsData, 'upgrade', `${PROJECT.head}:head`, '--sql');
     expect(reads.code).toBe(1);
-    expect(reads.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 006_fixture_reads_rows \(\S+006_fixture_reads_rows\.ts\) cannot be rendered as offline SQL: it reads the rows of a query/);
+    expect(reads.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 901_fixture_reads_rows \(\S+901_fixture_reads_rows\.ts\) cannot be rendered as offline SQL: its SQL depends on the rows a query returns/);
     expect(reads.stdout).toBe('');
 
-    const refuses = await offlineSql(readsData, 'upgrade', '006:head', '--sql');
+    const refuses = await offlineSql(readsData, 'upgrade', '901:head', '--sql');
     expect(refuses.code).toBe(1);
-    expect(refuses.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 007_fixture_refuses_offline .*: it needs the rows of games to decide/);
+    expect(refuses.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 902_fixture_refuses_offline .*: it needs the rows of games to decide/);
   });
 });

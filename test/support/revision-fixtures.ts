@@ -1,7 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REVISIONS_DIR } from './template-databases.js';
+import { singleHead } from '../../src/runner/plan.js';
+import { REVISIONS_DIR, loadProjectGraph } from './template-databases.js';
 
 export interface FixtureRevision {
   id: string;
@@ -72,4 +73,10 @@ export async function down(db: Kysely<any>, context: { log(message: string): voi
   ${revision.down}
 }
 `;
+}
+
+/** The project's revisions in order, and its head: fixture revisions go after it. */
+export async function projectRevisions(): Promise<{ order: string[]; head: string }> {
+  const graph = await loadProjectGraph();
+  return { order: graph.order.map((revision) => revision.id), head: singleHead(graph) };
 }
