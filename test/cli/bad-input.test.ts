@@ -134,6 +134,13 @@ describe('revision references', () => {
 });
 
 describe('revision graphs and files', () => {
+  it('a revisions folder that does not exist: E_CONFIG, exit 2; an empty one has no head: E_REVISION_UNKNOWN, exit 2', async () => {
+    expectCliError(await cli(['history'], '/nonexistent/plt-revisions'), 'E_CONFIG', 2);
+    const result = await cli(['upgrade', 'head'], folder({}));
+    expectCliError(result, 'E_REVISION_UNKNOWN', 2);
+    expect(result.stderr).toContain('There are no revisions.');
+  });
+
   it('two files with the same id: E_GRAPH_DUPLICATE naming both files, exit 1', async () => {
     const dir = folder({
       [revisionFileName('001_first', 0)]: revisionSource('001_first', null),
