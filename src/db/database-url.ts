@@ -48,9 +48,13 @@ export function withDatabase(raw: string, database: string): string {
   return url.toString();
 }
 
-/** Replaces the password of every URL in a text, so that no message or log shows it. */
+/**
+ * Replaces the password of every URL in a text, so that no message or log shows it: any scheme
+ * (a mistyped mysql:// URL holds a password too), and up to the last @ of the URL, as URL parsers
+ * read it, in case a password has an unencoded @.
+ */
 export function maskUrl(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)([^@\s]*)@/g, '$1***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"'`]*:)([^\s"'`]*)@/gi, '$1***@');
 }
 
 function malformed(message: string): PlayLaterError {
