@@ -2,45 +2,26 @@
  * `lint` is part of the gate: the project's revisions pass it, and the dangerous operations the
  * issue names fail it, each by its squawk rule, in a new revision written to a copy of the folder.
  */
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
+import { copyRevisionsWith } from '../support/revision-fixtures.js';
 import { embeddedServer } from '../support/servers.js';
+import { useTempFolders } from '../support/temp-folders.js';
 import { REVISIONS_DIR } from '../support/template-databases.js';
 
-let folders: string[] = [];
+const tempFolder = useTempFolders();
 let scratchUrl: string;
 
 beforeAll(() => {
   scratchUrl = embeddedServer().adminUrl;
 });
-afterAll(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
 
-/** A copy of the project's revisions (and exemptions) plus one new revision 006. */
+/** A copy of the project's revisions plus, optionally, a new revision 006 and other exemptions. */
 function revisionsWith(revision006: { transactional?: boolean; up: string } | null, exemptions?: unknown): string {
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'plt-lint-'));
-  folders.push(folder);
-  for (const name of readdirSync(REVISIONS_DIR)) copyFileSync(path.join(REVISIONS_DIR, name), path.join(folder, name));
+  const folder = copyRevisionsWith(tempFolder('plt-lint-'), revision006 && { id: '006_lint_case', ...revision006 });
   if (exemptions !== undefined) writeFileSync(path.join(folder, 'lint-exemptions.json'), JSON.stringify(exemptions));
-  if (revision006) {
-    writeFileSync(
-      path.join(folder, '20261128_1200_006_lint_case_lint_case.ts'),
-      `import { sql, type Kysely } from 'kysely';
-export const revision = '006_lint_case';
-export const downRevision = '005_add_database_views';
-export const message = 'lint case';
-export const createDate = '2026-11-28T12:00:00Z';
-${revision006.transactional === false ? 'export const transactional = false;\n' : ''}export async function up(db: Kysely<any>): Promise<void> {
-${revision006.up}
-}
-export async function down(): Promise<void> {}
-`,
-    );
-  }
   return folder;
 }
 

@@ -4,8 +4,7 @@
  * restore). On the embedded server (copy of the stopped cluster) and with pg_dump/pg_restore on
  * PostgreSQL 15, directly and with DATABASE_URL through PgBouncer (backups use DIRECT_DATABASE_URL).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,17 +12,10 @@ import { connect, disconnect } from '../../src/db/connect.js';
 import { EMBEDDED_DATABASE, startEmbeddedServer } from '../../src/db/embedded-server.js';
 import { runCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
+import { useTempFolders } from '../support/temp-folders.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-const folders: string[] = [];
-function tempFolder(prefix: string): string {
-  const folder = mkdtempSync(path.join(os.tmpdir(), prefix));
-  folders.push(folder);
-  return folder;
-}
-afterAll(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
+const tempFolder = useTempFolders();
 
 /** The first state: two games, one collection row acquired a second ago, one playthrough. */
 async function writeFirstRows(client: pg.Client): Promise<void> {

@@ -3,25 +3,17 @@
  * a non-zero exit and the backup that restores the state before it. With pg_dump on PostgreSQL 15
  * (directly and through PgBouncer), and on the embedded server (copy of the stopped cluster).
  */
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writeHeadSchemaFile } from '../support/committed-schema.js';
 import { runCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { REVISIONS_DIR } from '../support/template-databases.js';
+import { copyRevisionsWith } from '../support/revision-fixtures.js';
+import { useTempFolders } from '../support/temp-folders.js';
+import { createTestDatabase, useTestDatabases } from '../support/test-database.js';
 
-const folders: string[] = [];
-function tempFolder(prefix: string): string {
-  const folder = mkdtempSync(path.join(os.tmpdir(), prefix));
-  folders.push(folder);
-  return folder;
-}
-afterAll(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
+const tempFolder = useTempFolders();
 
 function restoreCommandIn(stderr: string): string {
   const match = /play-later-db restore (\S+)/.exec(stderr);
@@ -33,18 +25,14 @@ describeOnEachServer(
   'deploy',
   (server) => {
     let schemaFile: string;
-    const databases: TestDatabase[] = [];
+    const newDatabase = useTestDatabases(server);
     beforeAll(async () => {
       schemaFile = await writeHeadSchemaFile(server);
-    });
-    afterAll(async () => {
-      await Promise.all(databases.map((d) => d.drop()));
     });
 
     /** A database at 003 with one user's game, and the environment that points the CLI at it. */
     async function databaseAt003() {
-      const database = await createTestDatabase({ from: 'empty', server });
-      databases.push(database);
+      const database = await newDatabase('empty');
       const env = {
         DATABASE_URL: database.url,
         DIRECT_DATABASE_URL: server.kind === 'pgbouncer' ? database.directUrl : undefined,
@@ -81,7 +69,7 @@ describeOnEachServer(
     });
 
     it('stops at verify with a non-zero exit, naming the backup that restores the state before', async () => {
-      const { env, heads, client } = await databaseAt003();
+      const { env, heads, client, database } = await databaseAt003();
       const drifted = path.join(tempFolder('plt-drifted-'), 'schema.sql');
       copyFileSync(schemaFile, drifted);
       appendFileSync(drifted, '\nCREATE TABLE expected_but_missing (id integer);\n');
@@ -96,25 +84,13 @@ describeOnEachServer(
 
       const restore = await runCli(['restore', backup], { env });
       expect(restore.code, restore.stderr).toBe(0);
-      const after = await (await databases.at(-1)!.connect()).query('SELECT version_num FROM alembic_version');
+      const after = await (await database.connect()).query('SELECT version_num FROM alembic_version');
       expect(after.rows).toEqual([{ version_num: '003_add_functions_triggers' }]);
     });
 
     it('stops at upgrade when a revision fails, leaving the database at the revision before it', async () => {
       const { env, heads } = await databaseAt003();
-      const revisions = tempFolder('plt-failing-revision-');
-      for (const name of readdirSync(REVISIONS_DIR)) copyFileSync(path.join(REVISIONS_DIR, name), path.join(revisions, name));
-      writeFileSync(
-        path.join(revisions, '20261128_1300_006_fails_fails.ts'),
-        `import { sql, type Kysely } from 'kysely';
-export const revision = '006_fails';
-export const downRevision = '005_add_database_views';
-export const message = 'fails';
-export const createDate = '2026-11-28T13:00:00Z';
-export async function up(db: Kysely<any>): Promise<void> { await sql\`SELECT 1 / 0\`.execute(db); }
-export async function down(): Promise<void> {}
-`,
-      );
+      const revisions = copyRevisionsWith(tempFolder('plt-failing-revision-'), { id: '006_fails', up: '  await sql`SELECT 1 / 0`.execute(db);' });
       const result = await runCli(['--revisions-dir', revisions, 'deploy', '--schema-file', schemaFile], { env });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('Deploy stopped at "upgrade head"');

@@ -3,14 +3,14 @@
  * own, errors of the server, nor errors of pg_dump/pg_restore, whether the command succeeds or not.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { maskSecrets } from '../../src/ops/run-tool.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { describeOnEachServer, embeddedServer, type TestServer } from '../support/servers.js';
+import { useTempFolders } from '../support/temp-folders.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 // Characters that URL encoding changes, so both the raw and the encoded form are looked for.
@@ -53,15 +53,8 @@ async function dropRole(server: TestServer, role: string): Promise<void> {
   }
 }
 
-const folders: string[] = [];
-afterAll(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
-function tempFolder(): string {
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'plt-mask-'));
-  folders.push(folder);
-  return folder;
-}
+const makeTempFolder = useTempFolders();
+const tempFolder = (): string => makeTempFolder('plt-mask-');
 
 describe('password masking [embedded PostgreSQL 18]', () => {
   let database: TestDatabase;

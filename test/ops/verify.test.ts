@@ -4,12 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { expectedObjects } from '../../src/ops/verify.js';
 import { writeHeadSchemaFile } from '../support/committed-schema.js';
 import { runCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabases } from '../support/test-database.js';
 
 interface Check {
   name: string;
@@ -19,26 +19,21 @@ interface Check {
 
 describeOnEachServer('verify', (server) => {
   let schemaFile: string;
-  const databases: TestDatabase[] = [];
-
+  const newDatabase = useTestDatabases(server);
   beforeAll(async () => {
     schemaFile = await writeHeadSchemaFile(server);
-  });
-  afterAll(async () => {
-    await Promise.all(databases.map((d) => d.drop()));
   });
 
   /** A fresh head database, damaged by `damage`, then verified through the CLI with --json. */
   async function verifyAfter(damage: (client: pg.Client) => Promise<void>) {
-    const database = await createTestDatabase({ from: 'head', server });
-    databases.push(database);
+    const database = await newDatabase('head');
     const client = await database.connect();
     await damage(client);
     const result = await runCli(['--json', 'verify', '--schema-file', schemaFile], { env: { DATABASE_URL: database.url } });
     const parsed = JSON.parse(result.stdout) as { ok: boolean; checks?: Check[]; error?: { code: string; report: { checks: Check[] } } };
     const checks = parsed.checks ?? parsed.error?.report.checks ?? [];
     const failed = checks.filter((c) => !c.ok);
-    return { ...result, parsed, checks, failed, client };
+    return { ...result, parsed, checks, failed, client, database };
   }
 
   it('passes at head, every check named, and the smoke write leaves nothing behind', async () => {
@@ -57,7 +52,7 @@ describeOnEachServer('verify', (server) => {
     const games = await result.client.query('SELECT count(*)::int AS n FROM games');
     expect(games.rows[0].n).toBe(0);
 
-    const human = await runCli(['verify', '--schema-file', schemaFile], { env: { DATABASE_URL: (databases[0] as TestDatabase).url } });
+    const human = await runCli(['verify', '--schema-file', schemaFile], { env: { DATABASE_URL: result.database.url } });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^ok {3}critical indexes: idx_collection_user_id, idx_playthrough_user_status, idx_games_title_search$/m);
     expect(human.stdout).toContain('Verify passed.');
