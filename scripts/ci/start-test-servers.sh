@@ -55,7 +55,7 @@ plt_start_test_servers() {
   chmod 700 "$dir"
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
   pg_port=$(plt_free_port) && bouncer_port=$(plt_free_port) || return 1
-  password=$(openssl rand -hex 16) || return 1
+  password=$(node -e "console.log(require('crypto').randomBytes(16).toString('hex'))") || return 1
 
   # SCRAM everywhere (PostgreSQL 15's default), so the test of auth matches production.
   printf '%s\n' "$password" >"$dir/pwfile"

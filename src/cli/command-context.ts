@@ -7,6 +7,7 @@ import { Output } from './output.js';
 /** The options every command accepts (see main.ts). */
 export interface GlobalOptions {
   databaseUrl?: string;
+  directDatabaseUrl?: string;
   revisionsDir?: string;
   config?: string;
   json?: boolean;
@@ -27,6 +28,7 @@ export class CommandContext {
     this.output = new Output(Boolean(options.json), options.debug ? 'debug' : options.quiet ? 'warn' : 'info');
     const flags: ConfigInput = {
       databaseUrl: options.databaseUrl,
+      directDatabaseUrl: options.directDatabaseUrl,
       revisionsDir: options.revisionsDir,
       lockWaitMs: options.lockWait,
       lockTimeoutMs: options.lockTimeout,

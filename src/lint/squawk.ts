@@ -37,7 +37,11 @@ export interface SquawkFinding {
   help: string | null;
 }
 
-/** The platform binary that squawk-cli installs (an optional dependency per platform). */
+/**
+ * squawk's binary, from its platform package. We depend on @squawk-cli/linux-x64 directly rather
+ * than on the squawk-cli wrapper: the wrapper lists every platform as an optional dependency, and
+ * the registry reachable here lacks some of them, which leaves package-lock.json out of sync for npm ci.
+ */
 function squawkBinary(): string {
   const require = createRequire(import.meta.url);
   const platformPackage = `@squawk-cli/${process.platform}-${process.arch}`;
@@ -45,7 +49,7 @@ function squawkBinary(): string {
     return require.resolve(`${platformPackage}/bin/squawk`);
   } catch (error) {
     throw new PlayLaterError('E_LINT', `The squawk binary for ${process.platform}-${process.arch} is not installed (${platformPackage}): ${messageOf(error)}`, {
-      hint: 'Run npm ci with optional dependencies enabled (npm ci --include=optional).',
+      hint: `Lint runs where squawk ships a binary that package.json installs (linux-x64); install ${platformPackage} on this platform.`,
     });
   }
 }

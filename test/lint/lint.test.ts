@@ -4,25 +4,30 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
-import { copyRevisionsWith } from '../support/revision-fixtures.js';
+import { revisionsDirWith } from '../support/revision-fixtures.js';
 import { embeddedServer } from '../support/servers.js';
-import { useTempFolders } from '../support/temp-folders.js';
-import { REVISIONS_DIR } from '../support/template-databases.js';
+import { REVISIONS_DIR, loadProjectGraph } from '../support/template-databases.js';
 
-const tempFolder = useTempFolders();
 let scratchUrl: string;
+let head: string;
+const cleanups: Array<() => void> = [];
 
-beforeAll(() => {
+beforeAll(async () => {
   scratchUrl = embeddedServer().adminUrl;
+  [head] = (await loadProjectGraph()).heads as [string];
+});
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
 });
 
-/** A copy of the project's revisions plus, optionally, a new revision 006 and other exemptions. */
-function revisionsWith(revision006: { transactional?: boolean; up: string } | null, exemptions?: unknown): string {
-  const folder = copyRevisionsWith(tempFolder('plt-lint-'), revision006 && { id: '006_lint_case', ...revision006 });
-  if (exemptions !== undefined) writeFileSync(path.join(folder, 'lint-exemptions.json'), JSON.stringify(exemptions));
-  return folder;
+/** A copy of the project's revisions plus, optionally, a new revision after head and other exemptions. */
+function revisionsWith(extra: { transactional?: boolean; up: string } | null, exemptions?: unknown): string {
+  const fixtures = revisionsDirWith(extra ? [{ id: '900_lint_case', parent: head, down: '', ...extra }] : []);
+  cleanups.push(fixtures.cleanup);
+  if (exemptions !== undefined) writeFileSync(path.join(fixtures.dir, 'lint-exemptions.json'), JSON.stringify(exemptions));
+  return fixtures.dir;
 }
 
 async function lint(revisionsDir: string, ...extra: string[]) {
@@ -60,12 +65,12 @@ describe('lint', () => {
     const rules = result.failing.map((f) => `${f.revision} ${f.rule}`);
     expect(rules).toEqual(
       expect.arrayContaining([
-        '006_lint_case require-concurrent-index-creation',
-        '006_lint_case adding-required-field',
-        '006_lint_case constraint-missing-not-valid',
+        '900_lint_case require-concurrent-index-creation',
+        '900_lint_case adding-required-field',
+        '900_lint_case constraint-missing-not-valid',
       ]),
     );
-    expect(result.failing.every((f) => f.revision === '006_lint_case')).toBe(true);
+    expect(result.failing.every((f) => f.revision === '900_lint_case')).toBe(true);
     expect(result.failing.find((f) => f.rule === 'require-concurrent-index-creation')?.statement).toContain('idx_games_hltb');
   });
 

@@ -5,12 +5,14 @@
  */
 import { appendFileSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { writeHeadSchemaFile } from '../support/committed-schema.js';
 import { runCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
-import { copyRevisionsWith } from '../support/revision-fixtures.js';
+import type { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { revisionsDirWith } from '../support/revision-fixtures.js';
 import { useTempFolders } from '../support/temp-folders.js';
+import { loadProjectGraph } from '../support/template-databases.js';
 import { createTestDatabase, useTestDatabases } from '../support/test-database.js';
 
 const tempFolder = useTempFolders();
@@ -25,9 +27,11 @@ describeOnEachServer(
   'deploy',
   (server) => {
     let schemaFile: string;
+    let graph: RevisionGraph;
     const newDatabase = useTestDatabases(server);
     beforeAll(async () => {
       schemaFile = await writeHeadSchemaFile(server);
+      graph = await loadProjectGraph();
     });
 
     /** A database at 003 with one user's game, and the environment that points the CLI at it. */
@@ -52,9 +56,9 @@ describeOnEachServer(
       const { env, client, heads, database } = await databaseAt003();
       const result = await runCli(['deploy', '--schema-file', schemaFile], { env });
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stdout).toContain('Deployed: 2 revision(s) applied; the database is at 005_add_database_views (head).');
+      expect(result.stdout).toContain(`Deployed: ${graph.order.length - 3} revision(s) applied; the database is at ${graph.heads[0]} (head).`);
       expect(result.stderr).toMatch(/1\/4 backup[\s\S]*2\/4 upgrade head[\s\S]*3\/4 SELECT refresh_user_stats\(\)[\s\S]*4\/4 verify/);
-      expect(await heads()).toEqual(['005_add_database_views']);
+      expect(await heads()).toEqual(graph.heads);
       const backups = readdirSync(env.PLAY_LATER_BACKUP_DIR);
       expect(backups).toEqual([expect.stringMatching(new RegExp(`^${database.name}_\\d{8}T\\d{9}Z\\.dump$`))]);
 
@@ -63,7 +67,7 @@ describeOnEachServer(
         VALUES ('user-2', '00000000-0000-0000-0000-000000000001', 'PS5', 'PHYSICAL', now() - interval '1 second')`);
       const again = await runCli(['--json', 'deploy', '--schema-file', schemaFile], { env });
       expect(again.code, again.stderr).toBe(0);
-      expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, applied: [], after: ['005_add_database_views'] });
+      expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, applied: [], after: graph.heads });
       const stats = await client.query('SELECT user_id FROM user_game_stats ORDER BY user_id');
       expect(stats.rows.map((r) => r.user_id)).toEqual(['user-1', 'user-2']);
     });
@@ -79,7 +83,7 @@ describeOnEachServer(
       expect(result.stderr).toContain('no drift from the committed schema');
       const backup = restoreCommandIn(result.stderr);
       expect(existsSync(backup)).toBe(true);
-      expect(await heads()).toEqual(['005_add_database_views']);
+      expect(await heads()).toEqual(graph.heads);
       await client.end();
 
       const restore = await runCli(['restore', backup], { env });
@@ -90,13 +94,15 @@ describeOnEachServer(
 
     it('stops at upgrade when a revision fails, leaving the database at the revision before it', async () => {
       const { env, heads } = await databaseAt003();
-      const revisions = copyRevisionsWith(tempFolder('plt-failing-revision-'), { id: '006_fails', up: '  await sql`SELECT 1 / 0`.execute(db);' });
+      const fixtures = revisionsDirWith([{ id: '900_fails', parent: graph.heads[0]!, up: 'await sql`SELECT 1 / 0`.execute(db);', down: '' }]);
+      onTestFinished(fixtures.cleanup);
+      const revisions = fixtures.dir;
       const result = await runCli(['--revisions-dir', revisions, 'deploy', '--schema-file', schemaFile], { env });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('Deploy stopped at "upgrade head"');
       expect(result.stderr).toContain('division by zero');
       expect(existsSync(restoreCommandIn(result.stderr))).toBe(true);
-      expect(await heads()).toEqual(['005_add_database_views']);
+      expect(await heads()).toEqual(graph.heads);
     });
   },
   { kinds: ['pg15', 'pgbouncer'] },
@@ -128,7 +134,8 @@ describe('deploy [embedded server: copy of the stopped cluster]', () => {
     expect(upgrade.code, upgrade.stderr).toBe(0);
     const result = await runCli(['deploy', '--schema-file', await writeHeadSchemaFile()], { env });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('Deployed: 1 revision(s) applied; the database is at 005_add_database_views (head).');
+    const graph = await loadProjectGraph();
+    expect(result.stdout).toContain(`Deployed: ${graph.order.length - 4} revision(s) applied; the database is at ${graph.heads[0]} (head).`);
     expect(readdirSync(path.join(dataDir, 'backups'))).toEqual([expect.stringMatching(/^play-later-db_\d{8}T\d{9}Z\.embedded$/)]);
   });
 });

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
-import { maskSecrets } from '../../src/ops/run-tool.js';
+import { redactSecrets } from '../../src/ops/run-tool.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { describeOnEachServer, embeddedServer, type TestServer } from '../support/servers.js';
 import { useTempFolders } from '../support/temp-folders.js';
@@ -149,10 +149,10 @@ describeOnEachServer(
   { kinds: ['pg15'] },
 );
 
-describe('maskSecrets', () => {
+describe('redactSecrets', () => {
   it('masks URL passwords and a bare password wherever it appears', () => {
     const text = `connect postgresql://app:${ENCODED}@db:5432/x failed; password was ${PASSWORD}`;
-    expect(maskSecrets(text, [PASSWORD])).toBe('connect postgresql://app:***@db:5432/x failed; password was ***');
-    expect(maskSecrets('"mysql://u:p@ss@h:1/x" and "postgres://v:w@h/y"')).toBe('"mysql://u:***@h:1/x" and "postgres://v:***@h/y"');
+    expect(redactSecrets(text, [PASSWORD])).toBe('connect postgresql://app:***@db:5432/x failed; password was ***');
+    expect(redactSecrets('"mysql://u:p@ss@h:1/x" and "postgres://v:w@h/y"')).toBe('"mysql://u:***@h:1/x" and "postgres://v:***@h/y"');
   });
 });

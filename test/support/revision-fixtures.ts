@@ -1,32 +1,46 @@
-import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { REVISIONS_DIR } from './template-databases.js';
 
-export interface ExtraRevision {
-  /** e.g. 006_lint_case */
+export interface FixtureRevision {
   id: string;
-  /** The body of up(db). */
+  parent: string;
+  /** Bodies of up and down, TypeScript using `db` (Kysely<any>), `sql` and `context`. */
   up: string;
+  down: string;
   transactional?: boolean;
 }
 
-/** Fills `folder` with a copy of the project's revisions (and lint exemptions), plus one revision after head. */
-export function copyRevisionsWith(folder: string, extra: ExtraRevision | null): string {
-  for (const name of readdirSync(REVISIONS_DIR)) copyFileSync(path.join(REVISIONS_DIR, name), path.join(folder, name));
-  if (extra) {
-    writeFileSync(
-      path.join(folder, `20261128_1200_${extra.id}_${extra.id.replace(/^\d+_/, '')}.ts`),
-      `import { sql, type Kysely } from 'kysely';
-export const revision = '${extra.id}';
-export const downRevision = '005_add_database_views';
-export const message = '${extra.id}';
-export const createDate = '2026-11-28T12:00:00Z';
-${extra.transactional === false ? 'export const transactional = false;\n' : ''}export async function up(db: Kysely<any>): Promise<void> {
-${extra.up}
+/**
+ * A revisions folder of a test's own: the project's revisions plus fixture revisions after them.
+ * Removed by cleanup().
+ */
+export function revisionsDirWith(extra: readonly FixtureRevision[]): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'plt-revisions-'));
+  for (const name of readdirSync(REVISIONS_DIR)) cpSync(path.join(REVISIONS_DIR, name), path.join(dir, name));
+  extra.forEach((revision, index) => writeFileSync(path.join(dir, fixtureFileName(revision, index)), fixtureSource(revision)));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
-export async function down(): Promise<void> {}
-`,
-    );
-  }
-  return folder;
+
+export function fixtureFileName(revision: FixtureRevision, index = 0): string {
+  return `20300101_${String(index).padStart(4, '0')}_${revision.id}.ts`;
+}
+
+export function fixtureSource(revision: FixtureRevision): string {
+  return `import { sql, type Kysely } from 'kysely';
+
+export const revision = '${revision.id}';
+export const downRevision = '${revision.parent}';
+export const message = 'Test fixture ${revision.id}';
+export const createDate = '2030-01-01T00:00:00Z';
+${revision.transactional === false ? 'export const transactional = false;\n' : ''}
+export async function up(db: Kysely<any>, context: { log(message: string): void; offline: boolean }): Promise<void> {
+  ${revision.up}
+}
+
+export async function down(db: Kysely<any>, context: { log(message: string): void; offline: boolean }): Promise<void> {
+  ${revision.down}
+}
+`;
 }
