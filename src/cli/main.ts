@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
 import { Output } from './output.js';
 
@@ -24,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--statement-timeout <ms>', 'statement_timeout for revision statements, 0 = none (default 0)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(maskUrl(text)) });
 
   const run =
     <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<void>) =>
