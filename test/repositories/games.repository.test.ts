@@ -1,24 +1,14 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataError } from '../../src/repositories/database-errors.js';
 import { importGamesCsv, type ImportProgress } from '../../src/repositories/game-import.js';
 import { getGame, searchGames, upsertGame } from '../../src/repositories/games.repository.js';
-import { createRepositoryTestDatabase, type RepositoryTestDatabase } from '../support/repository-database.js';
+import { createRepositoryTestDatabase, rejection, type RepositoryTestDatabase } from '../support/repository-database.js';
 
 let t: RepositoryTestDatabase;
 beforeAll(async () => {
   t = await createRepositoryTestDatabase();
 });
 afterAll(async () => t.close());
-
-async function rejection(promise: Promise<unknown>): Promise<DataError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(DataError);
-  return error as DataError;
-}
 
 describe('games repository', () => {
   it('upserts by igdb_id on the games_igdb_id_key constraint, and gets by id', async () => {

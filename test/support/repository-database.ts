@@ -1,5 +1,8 @@
 import type { Kysely } from 'kysely';
+import { expect } from 'vitest';
 import { createDatabase, type Database } from '../../src/repositories/connection.js';
+import { DataError } from '../../src/repositories/database-errors.js';
+import { upsertGame } from '../../src/repositories/games.repository.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface RepositoryTestDatabase {
@@ -28,4 +31,19 @@ export async function createRepositoryTestDatabase(): Promise<RepositoryTestData
       await database.drop();
     },
   };
+}
+
+/** The DataError a promise rejects with (fails the test if it resolves or throws something else). */
+export async function rejection(promise: Promise<unknown>): Promise<DataError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(DataError);
+  return error as DataError;
+}
+
+/** A game to hang collection entries and playthroughs on. */
+export async function someGame(db: Kysely<Database>, igdbId: number, title = `Game ${igdbId}`, mainStory: number | null = 20): Promise<string> {
+  return (await upsertGame(db, { igdb_id: igdbId, title, main_story: mainStory })).id;
 }
