@@ -90,7 +90,7 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
         if (rows % every === 0) options.onProgress?.({ rows, bytes: chunk.info.bytes });
         try {
           const game = checkGameInput(toGameInput(chunk.record));
-          done(null, copyLine([line, ...IMPORT_COLUMNS.map((column) => game[column] ?? null)]));
+          done(null, csvLine([line, ...IMPORT_COLUMNS.map((column) => game[column] ?? null)]));
         } catch (error) {
           if (!(error instanceof DataError)) return done(error as Error);
           reportBad({ line, field: error.field, message: error.message });
@@ -99,7 +99,7 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
       },
     });
     await pipeline(input, parser, toCopyRows, client.query(copyFrom(`COPY games_import (line, ${IMPORT_COLUMNS.join(', ')}) FROM STDIN (FORMAT csv)`)));
-    options.onProgress?.({ rows, bytes: parser.info.bytes });
+    if (rows % every !== 0) options.onProgress?.({ rows, bytes: parser.info.bytes });
 
     const duplicates = await client.query<{ igdb_id: number; lines: number[] }>(
       `SELECT igdb_id, array_agg(line ORDER BY line) AS lines FROM games_import GROUP BY igdb_id HAVING count(*) > 1 ORDER BY min(line)`,
@@ -157,8 +157,8 @@ function toGameInput(record: Record<string, string>): GameInput {
   return values as unknown as GameInput;
 }
 
-/** One row in COPY's CSV format: NULL unquoted and empty, every other value quoted. */
-function copyLine(values: unknown[]): string {
+/** One CSV line: NULL unquoted and empty, every other value quoted (COPY's CSV format, and the import's). */
+export function csvLine(values: unknown[]): string {
   return `${values.map((value) => (value === null ? '' : `"${String(value).replace(/"/g, '""')}"`)).join(',')}\n`;
 }
 
