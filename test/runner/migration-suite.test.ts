@@ -32,7 +32,7 @@ async function move(direction: 'up' | 'down', reference: string): Promise<void> 
 
 describe('migration suite', () => {
   it('has a single head and a single base', () => {
-    expect(graph.heads).toEqual(['005_add_database_views']);
+    expect(graph.heads).toHaveLength(1);
     expect(graph.bases).toEqual(['001_initial_schema']);
   });
 
@@ -48,7 +48,7 @@ describe('migration suite', () => {
       await move('up', '+1');
       expect(await describeSchema(client), `up/down/up of ${revision.id} is stable`).toEqual(after);
     }
-    expect(await readHeads(client)).toEqual(['005_add_database_views']);
+    expect(await readHeads(client)).toEqual(graph.heads);
   });
 
   it('head -> base leaves nothing but the bookkeeping tables', async () => {

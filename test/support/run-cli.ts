@@ -8,12 +8,17 @@ export interface CliResult {
   stderr: string;
 }
 
+const INHERITED_SETTINGS_DROPPED = ['DATABASE_URL', 'DIRECT_DATABASE_URL', 'PLAY_LATER_DATA_DIR', 'PLAY_LATER_REVISIONS_DIR'];
+
 /** Runs the installed bin (compiled JavaScript, as users run it) in a child process. */
 export function runCli(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
-  const env = { ...process.env, ...options.env };
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Tests never touch the developer's database: the child sees only the settings the test gives it.
+  for (const name of INHERITED_SETTINGS_DROPPED) delete env[name];
+  Object.assign(env, options.env);
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args], {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { withDatabase as urlWith } from '../../src/db/database-url.js';
 import { embeddedServer, type TestServer } from './servers.js';
-import { HEAD_TEMPLATE } from './template-databases.js';
+import { HEAD_TEMPLATE, SEED_REVISION, SEED_TEMPLATE } from './template-databases.js';
 
 export interface TestDatabase {
   name: string;
@@ -13,19 +13,27 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** Where a test database starts: head, the seed's last revision (005) exactly, or empty. */
+export type TestDatabaseStart = 'head' | typeof SEED_REVISION | 'empty';
+
+const TEMPLATES: Record<TestDatabaseStart, string> = {
+  head: HEAD_TEMPLATE,
+  [SEED_REVISION]: SEED_TEMPLATE,
+  empty: 'template0',
+};
+
 /**
- * A database of the test's own: a clone of the head template, or an empty one. Tests only ever
- * create and drop databases like this one.
+ * A database of the test's own: a clone of a template (head, or the seed's 005), or an empty one.
+ * Tests only ever create and drop databases like this one.
  */
 export async function createTestDatabase(
-  options: { from?: 'head' | 'empty'; server?: TestServer } = {},
+  options: { from?: TestDatabaseStart; server?: TestServer } = {},
 ): Promise<TestDatabase> {
   const server = options.server ?? embeddedServer();
   const name = `plt_test_${randomBytes(5).toString('hex')}`;
   const admin = await connect(server.adminUrl);
   try {
-    const template = options.from === 'empty' ? 'template0' : HEAD_TEMPLATE;
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATES[options.from ?? 'head']}`);
   } finally {
     await disconnect(admin);
   }

@@ -26,7 +26,7 @@ export async function revisionCommand(context: CommandContext, flags: RevisionFl
     message: flags.message.trim(),
     parents,
     createDate: new Date(),
-  });
+  }, context.config.timezone);
   context.output.result(`Generated ${path.relative(process.cwd(), file)} (revision ${id}, parent ${parents.join(', ') || '<base>'}).`, {
     ok: true,
     revision: id,
