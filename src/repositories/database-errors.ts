@@ -34,6 +34,13 @@ export const CONSTRAINT_RULES: Readonly<Record<string, ConstraintRule>> = {
   user_game_collection_game_id_fkey: { code: 'E_NOT_FOUND', field: 'game_id', message: 'game_id: no such game' },
   game_playthrough_game_id_fkey: { code: 'E_NOT_FOUND', field: 'game_id', message: 'game_id: no such game' },
   game_playthrough_collection_id_fkey: { code: 'E_NOT_FOUND', field: 'collection_id', message: 'collection_id: no such collection entry' },
+  fk_playthrough_collection_same_owner: {
+    code: 'E_NOT_FOUND',
+    field: 'collection_id',
+    message: 'collection_id: no collection entry of this user for this game',
+  },
+  uq_collection_id_user_game: { code: 'E_CONFLICT', field: 'id', message: 'a collection entry with this id already exists' },
+  idx_user_stats_user_id: { code: 'E_CONFLICT', field: 'user_id', message: 'stats of this user already exist' },
 };
 
 /** SQLSTATE classes that are the caller's mistake (PostgreSQL appendix A). */

@@ -88,6 +88,10 @@ export interface Games {
    */
   main_story: number | null;
   release_date: Timestamp | null;
+  /**
+   * Full-text vector of title and description (english), maintained by PostgreSQL; search_games() ranks on it
+   */
+  search_vector: Generated<string | null>;
   steam_app_id: number | null;
   title: string;
   updated_at: Generated<Timestamp | null>;
@@ -126,7 +130,7 @@ export interface UserGameCollection {
   /**
    * Soft delete flag
    */
-  is_active: boolean | null;
+  is_active: Generated<boolean>;
   notes: string | null;
   platform: string;
   priority: number | null;
@@ -140,26 +144,35 @@ export interface UserGameCollection {
 export interface UserGameStats {
   average_rating: Numeric | null;
   avg_completion_time: Numeric | null;
-  backlog_size: Int8 | null;
-  completed_games: Int8 | null;
-  completion_rate_percent: Numeric | null;
-  currently_playing: Int8 | null;
+  backlog_size: Int8;
+  completed_games: Int8;
+  completion_rate_percent: Numeric;
+  currently_playing: Int8;
   last_activity: Timestamp | null;
-  ps5_games: Int8 | null;
-  steam_games: Int8 | null;
-  switch_games: Int8 | null;
-  total_games: Int8 | null;
-  total_hours: Numeric | null;
-  total_playthroughs: Int8 | null;
-  user_id: string | null;
-  xbox_games: Int8 | null;
+  ps5_games: Int8;
+  steam_games: Int8;
+  switch_games: Int8;
+  total_games: Int8;
+  total_hours: Numeric;
+  total_playthroughs: Int8;
+  user_id: string;
+  xbox_games: Int8;
 }
 
 export interface UserSessions {
+  /**
+   * Cognito access token, encrypted by the app (AES-256-GCM, the value records its key id); empty when cleared: sign in again
+   */
   access_token: string;
   created_at: Generated<Timestamp | null>;
   expires_at: Timestamp;
+  /**
+   * Cognito refresh token, encrypted by the app (AES-256-GCM, the value records its key id); empty when cleared: sign in again
+   */
   refresh_token: string;
+  /**
+   * SHA-256 (hex) of the session token; the token itself is only ever given to the client
+   */
   session_id: string;
   updated_at: Generated<Timestamp | null>;
   /**

@@ -4,7 +4,11 @@ import type { Games } from './database.js';
 import { mapErrors, validationError } from './database-errors.js';
 import { COLUMN_LENGTHS, checkInteger, checkLimit, checkOptionalInteger, checkOptionalText, checkText, checkUuid } from './validate-input.js';
 
-export type Game = Selectable<Games>;
+/** A game as the app reads it: without search_vector, which only search_games() needs. */
+export type Game = Omit<Selectable<Games>, 'search_vector'>;
+const GAME_COLUMNS = [
+  'id', 'igdb_id', 'hltb_id', 'steam_app_id', 'title', 'description', 'cover_image_id', 'release_date', 'main_story', 'main_extra', 'completionist', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof Game)[];
 
 /** A game as the catalog (IGDB) describes it; igdb_id is the natural key. */
 export interface GameInput {
@@ -36,7 +40,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const getGame = mapErrors(async (db: Db, id: string): Promise<Game | undefined> => {
   checkUuid('id', id);
-  return db.selectFrom('games').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('games').select(GAME_COLUMNS).where('id', '=', id).executeTakeFirst();
 });
 
 /** The checked row for games; shared by upsertGame and the COPY import. */
@@ -68,7 +72,7 @@ export const upsertGame = mapErrors(async (db: Db, input: GameInput): Promise<Ga
     .insertInto('games')
     .values(row)
     .onConflict((conflict) => conflict.constraint('games_igdb_id_key').doUpdateSet(changes))
-    .returningAll()
+    .returning(GAME_COLUMNS)
     .executeTakeFirstOrThrow();
 });
 

@@ -132,9 +132,13 @@ export const reencryptSessions = mapErrors(async (db: Db, keyring: SessionKeyrin
         .forUpdate()
         .execute();
       for (const row of found) {
-        if (keyIdOf(row.access_token) === keyring.activeKeyId && keyIdOf(row.refresh_token) === keyring.activeKeyId) continue;
+        const current = (token: string): boolean => token === '' || keyIdOf(token) === keyring.activeKeyId;
+        if (current(row.access_token) && current(row.refresh_token)) continue;
+        // An empty token is a session that revision 011 cleared (its user signs in again): nothing to encrypt.
         const reseal = (column: 'access_token' | 'refresh_token'): string =>
-          encryptToken(keyring, decryptToken(keyring, row[column], associatedData(column, row.session_id)), associatedData(column, row.session_id));
+          row[column] === ''
+            ? ''
+            : encryptToken(keyring, decryptToken(keyring, row[column], associatedData(column, row.session_id)), associatedData(column, row.session_id));
         await trx
           .updateTable('user_sessions')
           .set({ access_token: reseal('access_token'), refresh_token: reseal('refresh_token') })

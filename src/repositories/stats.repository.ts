@@ -40,10 +40,10 @@ export const refreshAllUserStats = mapErrors(async (db: Db): Promise<void> => {
 });
 
 function toUserStats(row: Selectable<UserGameStats>): UserStats {
-  const count = (value: string | null): number => Number(value ?? 0);
+  const count = (value: string): number => Number(value);
   const decimal = (value: string | null): number | null => (value === null ? null : Number(value));
   return {
-    user_id: row.user_id ?? '',
+    user_id: row.user_id,
     total_games: count(row.total_games),
     ps5_games: count(row.ps5_games),
     steam_games: count(row.steam_games),

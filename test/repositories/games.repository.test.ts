@@ -15,7 +15,7 @@ describe('games repository', () => {
     t.sent.length = 0;
     const first = await upsertGame(t.db, { igdb_id: 1942, title: 'The Witcher 3', main_story: 52 });
     expect(t.sent[0]).toBe(
-      'insert into "games" ("igdb_id", "title", "hltb_id", "steam_app_id", "description", "cover_image_id", "release_date", "main_story", "main_extra", "completionist") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict on constraint "games_igdb_id_key" do update set "title" = $11, "hltb_id" = $12, "steam_app_id" = $13, "description" = $14, "cover_image_id" = $15, "release_date" = $16, "main_story" = $17, "main_extra" = $18, "completionist" = $19 returning *',
+      'insert into "games" ("igdb_id", "title", "hltb_id", "steam_app_id", "description", "cover_image_id", "release_date", "main_story", "main_extra", "completionist") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict on constraint "games_igdb_id_key" do update set "title" = $11, "hltb_id" = $12, "steam_app_id" = $13, "description" = $14, "cover_image_id" = $15, "release_date" = $16, "main_story" = $17, "main_extra" = $18, "completionist" = $19 returning "id", "igdb_id", "hltb_id", "steam_app_id", "title", "description", "cover_image_id", "release_date", "main_story", "main_extra", "completionist", "created_at", "updated_at"',
     );
     const second = await upsertGame(t.db, { igdb_id: 1942, title: 'The Witcher 3: Wild Hunt', main_story: 51 });
     expect(second.id).toBe(first.id);
@@ -40,6 +40,7 @@ describe('games repository', () => {
     expect(found.map((game) => game.title)).toEqual(['Hollow Knight']);
     expect(found[0]).toMatchObject({ owned: false });
     expect(typeof found[0]?.search_rank).toBe('number');
+    expect(found[0]).not.toHaveProperty('search_vector');
     expect(await rejection(searchGames(t.db, { query: '   ' }))).toMatchObject({ code: 'E_VALIDATION', field: 'query' });
     expect(await rejection(searchGames(t.db, { query: 'the of and' }))).toMatchObject({ code: 'E_VALIDATION', field: 'query' });
     expect(await searchGames(t.db, { query: 'zzzunknownword' })).toEqual([]);
