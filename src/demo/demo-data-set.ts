@@ -46,6 +46,9 @@ export interface DemoCollectionEntry {
   acquired_at: Date;
   priority: number | null;
   is_active: boolean;
+  /** Fixed, like every other value, so last_activity in the stats is the same on every load. */
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface DemoPlaythrough {
@@ -60,6 +63,8 @@ export interface DemoPlaythrough {
   play_time_hours: number | null;
   rating: number | null;
   difficulty: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface DemoDataSet {
@@ -107,6 +112,8 @@ export function demoDataSet(): DemoDataSet {
         acquired_at: acquiredAt,
         priority: random() < 0.7 ? between(1, 5) : null,
         is_active: random() > 0.05,
+        created_at: acquiredAt,
+        updated_at: acquiredAt,
       };
       collection.push(entry);
       const roll = random();
@@ -114,6 +121,7 @@ export function demoDataSet(): DemoDataSet {
       const status: PlaythroughStatus = roll < 0.7 ? 'COMPLETED' : roll < 0.8 ? 'PLAYING' : roll < 0.88 ? 'PLANNING' : roll < 0.95 ? 'DROPPED' : 'ON_HOLD';
       const startedAt = status === 'PLANNING' ? null : new Date(acquiredAt.getTime() + between(1, 60) * 86_400_000);
       const done = status === 'COMPLETED';
+      const completedAt = done && startedAt ? new Date(startedAt.getTime() + between(3, 90) * 86_400_000) : null;
       playthroughs.push({
         id: demoUuid(`playthrough:${user.id}:${game.igdb_id}`),
         user_id: user.id,
@@ -122,10 +130,12 @@ export function demoDataSet(): DemoDataSet {
         platform: entry.platform,
         status,
         started_at: startedAt,
-        completed_at: done && startedAt ? new Date(startedAt.getTime() + between(3, 90) * 86_400_000) : null,
+        completed_at: completedAt,
         play_time_hours: status === 'PLANNING' ? null : Math.round((game.main_story ?? 10) * (done ? 0.8 + random() * 0.8 : random() * 0.6) * 4) / 4,
         rating: done ? between(5, 10) : status === 'DROPPED' ? between(1, 5) : null,
         difficulty: pick(DIFFICULTIES),
+        created_at: startedAt ?? acquiredAt,
+        updated_at: completedAt ?? startedAt ?? acquiredAt,
       });
     }
   }
