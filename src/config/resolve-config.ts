@@ -26,6 +26,8 @@ export interface Config {
   statementTimeoutMs: number;
   backupDir: string;
   backupKeep: number;
+  /** Folder of pg_dump/pg_restore to use; default: PATH, then /usr/lib/postgresql/<major>/bin. */
+  pgBinDir: string | undefined;
   /** Where each value came from, for `config` and --verbose. */
   sources: Record<ConfigKey, ConfigSource>;
 }
@@ -53,6 +55,7 @@ const DEFAULTS: Record<ConfigKey, string | number | undefined> = {
   statementTimeoutMs: 0,
   backupDir: '.play-later/backups',
   backupKeep: 5,
+  pgBinDir: undefined,
 };
 
 const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
@@ -66,6 +69,7 @@ const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
   statementTimeoutMs: 'PLAY_LATER_STATEMENT_TIMEOUT_MS',
   backupDir: 'PLAY_LATER_BACKUP_DIR',
   backupKeep: 'PLAY_LATER_BACKUP_KEEP',
+  pgBinDir: 'PLAY_LATER_PG_BIN_DIR',
 };
 
 const NUMERIC_KEYS = new Set<ConfigKey>([
@@ -75,7 +79,7 @@ const NUMERIC_KEYS = new Set<ConfigKey>([
   'statementTimeoutMs',
   'backupKeep',
 ]);
-const PATH_KEYS = new Set<ConfigKey>(['revisionsDir', 'dataDir', 'backupDir']);
+const PATH_KEYS = new Set<ConfigKey>(['revisionsDir', 'dataDir', 'backupDir', 'pgBinDir']);
 
 export interface ResolveOptions {
   flags?: ConfigInput;

@@ -63,7 +63,12 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
     `SELECT c.relname AS name,
             format('AS %s START %s INCREMENT %s MINVALUE %s MAXVALUE %s CACHE %s%s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END) AS definition
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
-      WHERE n.nspname = $1 AND c.relkind = 'S' ORDER BY 1`,
+      WHERE n.nspname = $1 AND c.relkind = 'S'
+        -- the sequence of a bookkeeping table's identity/serial column belongs to that table
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+                         WHERE d.objid = c.oid AND d.deptype IN ('a', 'i') AND t.relname = ANY($2))
+      ORDER BY 1`,
+    [schema, skip],
   );
   for (const sequence of sequences) add(`sequence ${sequence.name}`, `CREATE SEQUENCE ${quoteIdent(sequence.name)} ${sequence.definition};`);
 

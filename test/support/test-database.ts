@@ -7,8 +7,12 @@ import { HEAD_TEMPLATE, SEED_REVISION, SEED_TEMPLATE } from './template-database
 
 export interface TestDatabase {
   name: string;
+  /** What clients use: through PgBouncer on the pgbouncer server, else direct. */
   url: string;
-  /** Opens a connection to it; closed by drop(). */
+  /** Direct to the PostgreSQL server (a superuser session), whatever the server kind. */
+  directUrl: string;
+  server: TestServer;
+  /** Opens a connection through `url`; closed by drop(). */
   connect(): Promise<pg.Client>;
   drop(): Promise<void>;
 }
@@ -37,11 +41,13 @@ export async function createTestDatabase(
   } finally {
     await disconnect(admin);
   }
-  const url = urlWith(server.adminUrl, name);
+  const url = urlWith(server.clientUrl, name);
   const clients: pg.Client[] = [];
   return {
     name,
     url,
+    directUrl: urlWith(server.adminUrl, name),
+    server,
     async connect() {
       const client = await connect(url);
       clients.push(client);
@@ -51,6 +57,7 @@ export async function createTestDatabase(
       await Promise.all(clients.map((client) => disconnect(client)));
       const adminClient = await connect(server.adminUrl);
       try {
+        // FORCE also ends PgBouncer's pooled sessions on it.
         await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await disconnect(adminClient);
