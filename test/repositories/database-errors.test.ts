@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSTRAINT_RULES, DataError, mapDatabaseError } from '../../src/repositories/database-errors.js';
 import { COLUMN_LENGTHS } from '../../src/repositories/validate-input.js';
+import { BOOKKEEPING_TABLES } from '../../src/schema/describe-schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let database: TestDatabase;
@@ -14,7 +15,8 @@ describe('the error mapping agrees with the schema at head', () => {
     const client = await database.connect();
     const { rows } = await client.query<{ name: string }>(
       `SELECT k.conname AS name FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND k.contype IN ('c', 'u', 'p', 'f') AND c.relname <> 'alembic_version' ORDER BY 1`,
+        WHERE n.nspname = 'public' AND k.contype IN ('c', 'u', 'p', 'f') AND NOT (c.relname = ANY ($1)) ORDER BY 1`,
+      [BOOKKEEPING_TABLES],
     );
     const unmapped = rows.map((row) => row.name).filter((name) => !(name in CONSTRAINT_RULES));
     expect(unmapped).toEqual([]);
