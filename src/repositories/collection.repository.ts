@@ -1,10 +1,10 @@
 import { sql, type Selectable, type Updateable } from 'kysely';
-import { inTransaction, type Db } from './connection.js';
+import type { Db } from './connection.js';
 import type { UserGameCollection } from './database.js';
 import { ACQUISITION_TYPES, mapErrors, validationError } from './database-errors.js';
-import { checkOwnedRowKey, checkUserId, foundOrThrow, type OwnedRowKey } from './owned-rows.js';
-import { refreshUserStats } from './stats.repository.js';
-import { COLUMN_LENGTHS, checkDate, checkLimit, checkOneOf, checkOptionalDate, checkOptionalInteger, checkOptionalText, checkText, checkUuid } from './validate-input.js';
+import { updateOwnedRow, type OwnedRowKey } from './owned-rows.js';
+import { withStatsRefresh } from './stats.repository.js';
+import { COLUMN_LENGTHS, checkDate, checkLimit, checkOneOf, checkOptionalDate, checkOptionalInteger, checkOptionalText, checkText, checkUserId, checkUuid } from './validate-input.js';
 
 export type CollectionEntry = Selectable<UserGameCollection>;
 export type AcquisitionType = (typeof ACQUISITION_TYPES)[number];
@@ -59,11 +59,7 @@ export const addToCollection = mapErrors(async (db: Db, input: CollectionEntryIn
     notes: checkOptionalText('notes', input.notes) ?? null,
     is_active: true,
   };
-  return inTransaction(db, async (trx) => {
-    const entry = await trx.insertInto('user_game_collection').values(row).returningAll().executeTakeFirstOrThrow();
-    await refreshUserStats(trx, row.user_id);
-    return entry;
-  });
+  return withStatsRefresh(db, row.user_id, (trx) => trx.insertInto('user_game_collection').values(row).returningAll().executeTakeFirstOrThrow());
 });
 
 /** Changes an entry of the user's collection. */
@@ -83,20 +79,10 @@ export const removeFromCollection = mapErrors(async (db: Db, key: OwnedRowKey): 
 
 export const restoreToCollection = mapErrors(async (db: Db, key: OwnedRowKey): Promise<CollectionEntry> => writeEntry(db, key, { is_active: true }));
 
-async function writeEntry(db: Db, rawKey: OwnedRowKey, changes: Updateable<UserGameCollection>): Promise<CollectionEntry> {
-  const key = checkOwnedRowKey(rawKey);
-  return inTransaction(db, async (trx) => {
-    const entry = await trx
-      .updateTable('user_game_collection')
-      .set(changes)
-      .where('id', '=', key.id)
-      .where('user_id', '=', key.userId)
-      .returningAll()
-      .executeTakeFirst();
-    const found = foundOrThrow(entry, 'collection entry', key);
-    await refreshUserStats(trx, key.userId);
-    return found;
-  });
+function writeEntry(db: Db, key: OwnedRowKey, changes: Updateable<UserGameCollection>): Promise<CollectionEntry> {
+  return updateOwnedRow(db, key, 'collection entry', (trx, { id, userId }) =>
+    trx.updateTable('user_game_collection').set(changes).where('id', '=', id).where('user_id', '=', userId).returningAll().executeTakeFirst(),
+  );
 }
 
 /**

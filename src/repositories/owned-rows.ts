@@ -1,5 +1,7 @@
+import type { Db } from './connection.js';
 import { notFound } from './database-errors.js';
-import { COLUMN_LENGTHS, checkText, checkUuid } from './validate-input.js';
+import { withStatsRefresh } from './stats.repository.js';
+import { checkUserId, checkUuid } from './validate-input.js';
 
 /** Identifies a row that belongs to a user: every write checks both, so no user touches another's rows. */
 export interface OwnedRowKey {
@@ -11,12 +13,15 @@ export function checkOwnedRowKey(key: OwnedRowKey): OwnedRowKey {
   return { userId: checkUserId(key.userId), id: checkUuid('id', key.id) };
 }
 
-export function checkUserId(userId: unknown): string {
-  return checkText('user_id', userId, COLUMN_LENGTHS.user_game_collection.user_id, { required: true });
-}
-
-/** The row, or E_NOT_FOUND naming what was looked for. */
-export function foundOrThrow<T>(row: T | undefined, what: string, key: OwnedRowKey): T {
-  if (row === undefined) throw notFound('id', `no ${what} ${key.id} for user ${key.userId}`);
-  return row;
+/**
+ * Updates one row of the user (`update` returns it, or undefined when no row of that user has the
+ * id: E_NOT_FOUND), then refreshes the user's stats in the same transaction.
+ */
+export async function updateOwnedRow<T>(db: Db, rawKey: OwnedRowKey, what: string, update: (trx: Db, key: OwnedRowKey) => Promise<T | undefined>): Promise<T> {
+  const key = checkOwnedRowKey(rawKey);
+  return withStatsRefresh(db, key.userId, async (trx) => {
+    const row = await update(trx, key);
+    if (row === undefined) throw notFound('id', `no ${what} ${key.id} for user ${key.userId}`);
+    return row;
+  });
 }

@@ -1,9 +1,9 @@
 import type { Selectable, Updateable } from 'kysely';
-import { inTransaction, type Db } from './connection.js';
+import type { Db } from './connection.js';
 import type { GamePlaythrough, PlaythroughSummary } from './database.js';
 import { PLAYTHROUGH_STATUSES, mapErrors, validationError } from './database-errors.js';
-import { checkOwnedRowKey, checkUserId, foundOrThrow, type OwnedRowKey } from './owned-rows.js';
-import { refreshUserStats } from './stats.repository.js';
+import { updateOwnedRow, type OwnedRowKey } from './owned-rows.js';
+import { withStatsRefresh } from './stats.repository.js';
 import {
   COLUMN_LENGTHS,
   checkDate,
@@ -14,6 +14,7 @@ import {
   checkOptionalInteger,
   checkOptionalText,
   checkText,
+  checkUserId,
   checkUuid,
 } from './validate-input.js';
 
@@ -78,11 +79,7 @@ export const startPlaythrough = mapErrors(async (db: Db, input: StartPlaythrough
     difficulty: checkOptionalText('difficulty', input.difficulty, LENGTHS.difficulty) ?? null,
     notes: checkOptionalText('notes', input.notes) ?? null,
   };
-  return inTransaction(db, async (trx) => {
-    const playthrough = await trx.insertInto('game_playthrough').values(row).returningAll().executeTakeFirstOrThrow();
-    await refreshUserStats(trx, row.user_id);
-    return playthrough;
-  });
+  return withStatsRefresh(db, row.user_id, (trx) => trx.insertInto('game_playthrough').values(row).returningAll().executeTakeFirstOrThrow());
 });
 
 export const updatePlaythrough = mapErrors(async (db: Db, key: OwnedRowKey, changes: PlaythroughChanges): Promise<Playthrough> => {
@@ -130,18 +127,8 @@ function checkPlayTime(value: number): number {
   return checkNumeric('play_time_hours', value, 8, 2);
 }
 
-async function writePlaythrough(db: Db, rawKey: OwnedRowKey, changes: Updateable<GamePlaythrough>): Promise<Playthrough> {
-  const key = checkOwnedRowKey(rawKey);
-  return inTransaction(db, async (trx) => {
-    const row = await trx
-      .updateTable('game_playthrough')
-      .set(changes)
-      .where('id', '=', key.id)
-      .where('user_id', '=', key.userId)
-      .returningAll()
-      .executeTakeFirst();
-    const found = foundOrThrow(row, 'playthrough', key);
-    await refreshUserStats(trx, key.userId);
-    return found;
-  });
+function writePlaythrough(db: Db, key: OwnedRowKey, changes: Updateable<GamePlaythrough>): Promise<Playthrough> {
+  return updateOwnedRow(db, key, 'playthrough', (trx, { id, userId }) =>
+    trx.updateTable('game_playthrough').set(changes).where('id', '=', id).where('user_id', '=', userId).returningAll().executeTakeFirst(),
+  );
 }

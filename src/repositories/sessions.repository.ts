@@ -7,9 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { inTransaction, type Db } from './connection.js';
 import { mapErrors } from './database-errors.js';
-import { checkUserId } from './owned-rows.js';
 import { decryptToken, encryptToken, keyIdOf, type SessionKeyring } from './session-keys.js';
-import { checkDate, checkText } from './validate-input.js';
+import { checkDate, checkText, checkUserId } from './validate-input.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 

@@ -1,8 +1,8 @@
 import { sql, type Selectable } from 'kysely';
-import type { Db } from './connection.js';
+import { inTransaction, type Db } from './connection.js';
 import type { UserGameStats } from './database.js';
 import { mapErrors } from './database-errors.js';
-import { checkUserId } from './owned-rows.js';
+import { checkUserId } from './validate-input.js';
 
 /** A user's stats with numbers as numbers (the row holds bigint and numeric, which pg returns as text). */
 export interface UserStats {
@@ -33,6 +33,19 @@ export const getUserStats = mapErrors(async (db: Db, userId: string): Promise<Us
 export const refreshUserStats = mapErrors(async (db: Db, userId: string): Promise<void> => {
   await sql`SELECT refresh_user_stats(${checkUserId(userId)})`.execute(db);
 });
+
+/**
+ * Runs a write to the user's collection or playthroughs, then refreshes the user's stats, in one
+ * transaction (the caller's when db is one): stats are exact at commit, and a failed write leaves
+ * them as they were.
+ */
+export async function withStatsRefresh<T>(db: Db, userId: string, write: (trx: Db) => Promise<T>): Promise<T> {
+  return inTransaction(db, async (trx) => {
+    const result = await write(trx);
+    await refreshUserStats(trx, userId);
+    return result;
+  });
+}
 
 /** Recomputes every user's stats. */
 export const refreshAllUserStats = mapErrors(async (db: Db): Promise<void> => {

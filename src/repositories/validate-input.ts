@@ -21,6 +21,11 @@ export function checkUuid(field: string, value: unknown): string {
   return value;
 }
 
+/** A user id (the Cognito sub): a non-empty string that fits user_id varchar(255). */
+export function checkUserId(userId: unknown): string {
+  return checkText('user_id', userId, COLUMN_LENGTHS.user_game_collection.user_id, { required: true });
+}
+
 /** A string of at most `max` characters (PostgreSQL counts characters, not UTF-16 units). */
 export function checkText(field: string, value: unknown, max: number | undefined, options: { required?: boolean } = {}): string {
   if (value === undefined || value === null) throw validationError(field, `${field} is required`);
