@@ -88,6 +88,12 @@ try {
       }
     }
     await db.destroy();
+    // The refresh alone, inside the server (one round trip for many users): what each write pays
+    // without the client's scheduling noise.
+    const loopUsers = Math.min(users, 1000);
+    const loopStarted = performance.now();
+    await client.query(`DO $$ BEGIN FOR i IN 1..${loopUsers} LOOP PERFORM refresh_user_stats('u' || i); END LOOP; END $$`);
+    const refreshInServerMs = (performance.now() - loopStarted) / loopUsers;
     const summary = {
       measuredAt: new Date().toISOString(),
       postgres: (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v,
@@ -100,6 +106,7 @@ try {
         insertCollection: { plain: stats(plainInsert), withRefresh: stats(repositoryInsert) },
         completePlaythrough: { plain: stats(plainComplete), withRefresh: stats(repositoryComplete) },
       },
+      refreshInServerMsPerUser: round(refreshInServerMs),
       addedMedianMs: {
         insertCollection: round(median(repositoryInsert) - median(plainInsert)),
         completePlaythrough: round(median(repositoryComplete) - median(plainComplete)),
