@@ -46,7 +46,7 @@ describe('data commands', () => {
     const stats = await cli(['--json', 'stats', 'demo-dan']);
     expect(JSON.parse(stats.stdout).stats).toMatchObject({ user_id: 'demo-dan', total_games: expect.any(Number) });
     const stopWords = await cli(['search', 'the and of']);
-    expect(stopWords.code).toBe(1);
+    expect(stopWords.code).toBe(2);
     expect(stopWords.stderr).toMatch(/^error E_VALIDATION: query "the and of" has only stop words/);
     expect(stopWords.stderr).not.toMatch(/at .*\.js/);
   });
@@ -61,7 +61,7 @@ describe('data commands', () => {
     const bad = path.join(scratch, 'bad.csv');
     writeFileSync(bad, 'igdb_id,title\n44,Fine\n45,\nx,Bad id\n');
     const rejected = await cli(['--json', 'import-games', bad]);
-    expect(rejected.code).toBe(1);
+    expect(rejected.code).toBe(2);
     const error = JSON.parse(rejected.stdout).error;
     expect(error).toMatchObject({ code: 'E_VALIDATION', badCount: 2 });
     expect(error.badRows.map((row: { line: number }) => row.line)).toEqual([3, 4]);
