@@ -140,7 +140,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
     after: await readHeads(client),
     done,
     doneByOthers: initialPlan.filter((id) => !mine.has(id)),
-    adopted,
+    adopted: [...new Set(adopted)], // a rolled-back try adopts again in the next one
   };
 }
 
