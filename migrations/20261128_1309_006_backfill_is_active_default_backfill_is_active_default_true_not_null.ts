@@ -7,7 +7,7 @@
  * Online on a table that serves traffic, so non-transactional: every step commits on its own and
  * no step holds a lock that blocks readers for longer than a catalog change.
  *  1. DEFAULT true: rows written from now on without is_active are active.
- *  2. Backfill NULL -> true in batches of 5,000 rows (by id), each batch committed.
+ *  2. Backfill NULL -> true in batches of 1,000 rows (by id), each batch committed.
  *  3. CHECK (is_active IS NOT NULL) NOT VALID: new writes are checked, no scan.
  *  4. The backfill again, for NULLs written explicitly while 2 ran (the check rejects them since 3).
  *  5. VALIDATE the check: a scan that blocks neither readers nor writers.
@@ -45,7 +45,7 @@ DECLARE
 BEGIN
     SELECT id INTO lo FROM user_game_collection ORDER BY id LIMIT 1;
     WHILE lo IS NOT NULL LOOP
-        SELECT id INTO hi FROM (SELECT id FROM user_game_collection WHERE id >= lo ORDER BY id LIMIT 5000) AS batch ORDER BY id DESC LIMIT 1;
+        SELECT id INTO hi FROM (SELECT id FROM user_game_collection WHERE id >= lo ORDER BY id LIMIT 1000) AS batch ORDER BY id DESC LIMIT 1;
         IF EXISTS (SELECT 1 FROM user_game_collection WHERE id BETWEEN lo AND hi AND is_active IS NULL) THEN
             ALTER TABLE user_game_collection DISABLE TRIGGER update_collection_updated_at;
             UPDATE user_game_collection SET is_active = true WHERE id BETWEEN lo AND hi AND is_active IS NULL;

@@ -13,7 +13,7 @@
  *  1. a plain nullable column (a catalog change, no rewrite: a stored generated column would
  *     rewrite games under an ACCESS EXCLUSIVE lock) and the trigger that keeps it current for
  *     every row written from now on;
- *  2. the existing rows filled in batches of 5,000 (by id), each batch committed;
+ *  2. the existing rows filled in batches of 1,000 (by id), each batch committed;
  *  3. its GIN index built CONCURRENTLY;
  *  4. search_games() switched to it;
  *  5. the seed's expression index dropped CONCURRENTLY.
@@ -60,7 +60,7 @@ DECLARE
 BEGIN
     SELECT id INTO lo FROM games ORDER BY id LIMIT 1;
     WHILE lo IS NOT NULL LOOP
-        SELECT id INTO hi FROM (SELECT id FROM games WHERE id >= lo ORDER BY id LIMIT 5000) AS batch ORDER BY id DESC LIMIT 1;
+        SELECT id INTO hi FROM (SELECT id FROM games WHERE id >= lo ORDER BY id LIMIT 1000) AS batch ORDER BY id DESC LIMIT 1;
         IF EXISTS (SELECT 1 FROM games WHERE id BETWEEN lo AND hi AND search_vector IS NULL) THEN
             ALTER TABLE games DISABLE TRIGGER update_games_updated_at;
             UPDATE games SET search_vector = ${SEARCH_VECTOR_OF('')} WHERE id BETWEEN lo AND hi AND search_vector IS NULL;

@@ -1,6 +1,6 @@
 /**
  * The batched backfills of 006 (is_active) and 008 (search_vector) walk the table by primary key,
- * 5,000 rows per committed batch: on more rows than one batch, every row is filled, exactly the
+ * 1,000 rows per committed batch: on more rows than one batch, every row is filled, exactly the
  * rows to fix are counted, and updated_at is kept everywhere.
  */
 import type pg from 'pg';
@@ -11,7 +11,7 @@ import { SEED_HEAD } from '../support/seed-era-data.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { loadProjectGraph } from '../support/template-databases.js';
 
-/** More than two batches, and not a multiple of the batch size. */
+/** Several batches, and not a multiple of the batch size. */
 const ROWS = 12_345;
 let graph: RevisionGraph;
 let database: TestDatabase;
