@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureRevisionSql } from '../../src/runner/offline-sql.js';
+import { offlineRevisionSql } from '../../src/runner/offline-sql.js';
 import type { Revision } from '../../src/runner/revision.js';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
@@ -29,7 +29,7 @@ let client: pg.Client;
 async function stepsOf(revision: Revision, direction: 'up' | 'down'): Promise<string[][]> {
   const steps: string[][] = [];
   let group: string[] | null = null;
-  for (const statement of await captureRevisionSql(revision, direction)) {
+  for (const statement of await offlineRevisionSql(revision, direction)) {
     if (statement === 'BEGIN') group = [statement];
     else if (group) {
       group.push(statement);
