@@ -43,13 +43,13 @@ CREATE TABLE games (
     completionist integer,
     created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP,
     updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP,
-    search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, (((COALESCE(title, ''::character varying))::text || ' '::text) || COALESCE(description, ''::text)))) STORED
+    search_vector tsvector
 );
 COMMENT ON COLUMN games.cover_image_id IS 'IGDB image ID like co2lbd';
 COMMENT ON COLUMN games.main_story IS 'HLTB main story hours';
 COMMENT ON COLUMN games.main_extra IS 'HLTB main + extras hours';
 COMMENT ON COLUMN games.completionist IS 'HLTB completionist hours';
-COMMENT ON COLUMN games.search_vector IS 'Full-text vector of title and description (english), maintained by PostgreSQL; search_games() ranks on it';
+COMMENT ON COLUMN games.search_vector IS 'Full-text vector of title and description (english), kept by the trigger update_games_search_vector; search_games() ranks on it';
 ALTER TABLE games ADD CONSTRAINT games_igdb_id_key UNIQUE (igdb_id);
 ALTER TABLE games ADD CONSTRAINT games_pkey PRIMARY KEY (id);
 
@@ -224,6 +224,16 @@ AS $function$
         END;
         $function$;
 
+CREATE OR REPLACE FUNCTION public.games_search_vector_refresh()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    NEW.search_vector := to_tsvector('english', coalesce(NEW.title, '') || ' ' || coalesce(NEW.description, ''));
+    RETURN NEW;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.refresh_user_stats(target_user_id character varying DEFAULT NULL::character varying)
  RETURNS void
  LANGUAGE plpgsql
@@ -329,6 +339,8 @@ AS $function$
         $function$;
 
 CREATE TRIGGER update_playthrough_updated_at BEFORE UPDATE ON public.game_playthrough FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
+
+CREATE TRIGGER update_games_search_vector BEFORE INSERT OR UPDATE OF title, description ON public.games FOR EACH ROW EXECUTE FUNCTION games_search_vector_refresh();
 
 CREATE TRIGGER update_games_updated_at BEFORE UPDATE ON public.games FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
 

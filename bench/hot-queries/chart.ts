@@ -28,7 +28,7 @@ export function drawHotQueryChart(rows: readonly ChartRow[], size: string, file:
   const groupHeight = bar * 6 + 22;
   const top = 50;
   const height = top + rows.length * groupHeight + 50;
-  const x = (ms: number): number => left + ((Math.log10(Math.max(ms, minimum)) - lowLog) / (highLog - lowLog)) * plotWidth;
+  const x = (ms: number): number => left + ((Math.log10(Math.max(ms, 10 ** lowLog)) - lowLog) / (highLog - lowLog)) * plotWidth;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
