@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { createDatabase, type BenchServer } from '../lib/bench-server.js';
@@ -22,6 +23,8 @@ interface Marker {
   generator: number;
   size: string;
   heads: string[];
+  /** sha256 of every revision's id and checksum: a revision edited before release changes it. */
+  revisions: string;
   loadSeconds: number;
   loadSteps: Record<string, number>;
 }
@@ -30,14 +33,17 @@ interface Marker {
  * The data set of one size in a database of its own, at the project's head, with the seed's
  * original definitions beside it (schema seed_baseline). Loading takes minutes at full size, so a
  * loaded data set is reused while the generator version and the head revisions are unchanged
- * (recorded in the database's comment); benchmarks that write put things back as they found them.
+ * (the revisions' checksums, recorded in the database's comment); benchmarks that write put things
+ * back as they found them.
  */
 export async function ensureDataset(server: BenchServer, size: DatasetSize, log: (line: string) => void): Promise<LoadedDataset> {
   const database = `plt_bench_${size.name}`;
   const url = server.urlFor(database);
-  const heads = [...(await projectGraph()).heads];
+  const graph = await projectGraph();
+  const heads = [...graph.heads];
+  const revisions = createHash('sha256').update(graph.order.map((revision) => `${revision.id}:${revision.checksum}`).join('\n')).digest('hex');
   const marker = await readMarker(server.adminUrl, database);
-  if (marker && marker.generator === GENERATOR_VERSION && marker.size === size.name && sameSet(marker.heads, heads)) {
+  if (marker && marker.generator === GENERATOR_VERSION && marker.size === size.name && marker.revisions === revisions) {
     log(`data set ${database}: reusing (loaded in ${marker.loadSeconds} s)`);
     return { database, url, size, loadSeconds: null, loadSteps: marker.loadSteps, heads };
   }
@@ -54,7 +60,7 @@ export async function ensureDataset(server: BenchServer, size: DatasetSize, log:
     await disconnect(client);
   }
   const loadSeconds = Math.round((performance.now() - started) / 100) / 10;
-  await writeMarker(server.adminUrl, database, { generator: GENERATOR_VERSION, size: size.name, heads, loadSeconds, loadSteps: steps });
+  await writeMarker(server.adminUrl, database, { generator: GENERATOR_VERSION, size: size.name, heads, revisions, loadSeconds, loadSteps: steps });
   log(`data set ${database}: loaded in ${loadSeconds} s`);
   return { database, url, size, loadSeconds, loadSteps: steps, heads };
 }
@@ -101,12 +107,14 @@ async function secondaryIndexes(client: pg.Client): Promise<Array<{ name: string
 }
 
 /**
- * A loading connection: triggers and foreign-key checks off (session_replication_role = replica;
- * the generator keeps every reference valid by construction), so COPY does only the table's work.
+ * A loading connection. With `skipForeignKeys`, foreign-key checks are off
+ * (session_replication_role = replica; the generator keeps every reference valid by construction),
+ * which also silences triggers: used only for tables whose triggers fire on UPDATE alone. games
+ * keeps its triggers (its search_vector is kept by a BEFORE INSERT trigger).
  */
-async function loadingConnection(url: string): Promise<pg.Client> {
+async function loadingConnection(url: string, skipForeignKeys = false): Promise<pg.Client> {
   const client = await connect(url, { applicationName: 'play-later-bench-load' });
-  await client.query(`SET session_replication_role = replica; SET synchronous_commit = off; SET maintenance_work_mem = '512MB'`);
+  await client.query(`${skipForeignKeys ? 'SET session_replication_role = replica; ' : ''}SET synchronous_commit = off; SET maintenance_work_mem = '512MB'`);
   return client;
 }
 
@@ -129,7 +137,7 @@ async function copyGames(url: string, dataset: Dataset): Promise<void> {
 
 /** Each user's collection rows and playthroughs are made once and written to two COPY streams. */
 async function copyUsers(url: string, dataset: Dataset): Promise<void> {
-  const [collectionClient, playthroughClient] = await Promise.all([loadingConnection(url), loadingConnection(url)]);
+  const [collectionClient, playthroughClient] = await Promise.all([loadingConnection(url, true), loadingConnection(url, true)]);
   try {
     const collection = CopyWriter.open(collectionClient, 'user_game_collection', COLLECTION_COLUMNS);
     const playthroughs = CopyWriter.open(playthroughClient, 'game_playthrough', PLAYTHROUGH_COLUMNS);
@@ -191,8 +199,4 @@ async function writeMarker(adminUrl: string, database: string, marker: Marker): 
   } finally {
     await disconnect(admin);
   }
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item) => b.includes(item));
 }

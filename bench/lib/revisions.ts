@@ -37,7 +37,7 @@ export async function upgradeDatabase(url: string, target = 'heads'): Promise<st
   const client = await connect(url);
   try {
     const applied = graph.appliedFrom(await readHeads(client));
-    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, target, applied), settings: SETTINGS });
+    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, target, applied), settings: SETTINGS, directUrl: url });
     return await readHeads(client);
   } finally {
     await disconnect(client);
@@ -53,9 +53,9 @@ export interface RecordedRevision {
 }
 
 /**
- * The SQL each revision sends, in order, captured by the runner's offline Kysely: what psql and the
- * other tools apply as "the same SQL". Unlike `--sql`, a revision that reads rows (e.g. to log a
- * count) is kept with what it sent up to that read, and flagged.
+ * The SQL each revision sends, in order, captured by the runner's offline Kysely (a query "returns"
+ * one row without columns): what psql and the other tools apply as "the same SQL". A revision that
+ * read rows is flagged: its script may depend on data.
  */
 export async function recordRevisionSql(direction: Direction, target: string): Promise<RecordedRevision[]> {
   const graph = await projectGraph();
@@ -69,7 +69,7 @@ export async function recordRevisionSql(direction: Direction, target: string): P
   const recorded: RecordedRevision[] = [];
   for (const step of steps) {
     const statements: string[] = [];
-    const { db, readRows } = capturingKysely(statements);
+    const { db, readRows } = capturingKysely(statements, 'one');
     const context: RevisionContext = { log: () => undefined, offline: true };
     try {
       await step.revision[direction](db, context);
