@@ -103,5 +103,5 @@ export async function seedStatsPopulated(client: pg.Client): Promise<boolean> {
 
 /** The bounds used for the seed's stats view: generous at small size, disk-safe at full size. */
 export function seedStatsBounds(size: string): { timeoutMs: number; tempFileLimit: string } {
-  return size === 'full' ? { timeoutMs: 180_000, tempFileLimit: '8GB' } : { timeoutMs: 60_000, tempFileLimit: '2GB' };
+  return size === 'full' ? { timeoutMs: 120_000, tempFileLimit: '8GB' } : { timeoutMs: 60_000, tempFileLimit: '2GB' };
 }
