@@ -8,6 +8,7 @@ import { Output } from './output.js';
 export interface GlobalOptions {
   databaseUrl?: string;
   revisionsDir?: string;
+  schemaDir?: string;
   config?: string;
   json?: boolean;
   echoSql?: boolean;
@@ -28,6 +29,7 @@ export class CommandContext {
     const flags: ConfigInput = {
       databaseUrl: options.databaseUrl,
       revisionsDir: options.revisionsDir,
+      schemaDir: options.schemaDir,
       lockWaitMs: options.lockWait,
       lockTimeoutMs: options.lockTimeout,
       statementTimeoutMs: options.statementTimeout,
