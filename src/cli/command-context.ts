@@ -1,5 +1,5 @@
 import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-config.js';
-import { withDatabase, type DatabaseSession } from '../db/database-session.js';
+import { withDatabase, type DatabaseSession, type SessionOptions } from '../db/database-session.js';
 import { loadRevisions } from '../runner/load-revisions.js';
 import { RevisionGraph } from '../runner/revision-graph.js';
 import { Output } from './output.js';
@@ -7,6 +7,7 @@ import { Output } from './output.js';
 /** The options every command accepts (see main.ts). */
 export interface GlobalOptions {
   databaseUrl?: string;
+  directDatabaseUrl?: string;
   revisionsDir?: string;
   schemaDir?: string;
   config?: string;
@@ -28,6 +29,7 @@ export class CommandContext {
     this.output = new Output(Boolean(options.json), options.debug ? 'debug' : options.quiet ? 'warn' : 'info');
     const flags: ConfigInput = {
       databaseUrl: options.databaseUrl,
+      directDatabaseUrl: options.directDatabaseUrl,
       revisionsDir: options.revisionsDir,
       schemaDir: options.schemaDir,
       lockWaitMs: options.lockWait,
@@ -41,14 +43,15 @@ export class CommandContext {
     return new RevisionGraph(await loadRevisions(this.config.revisionsDir));
   }
 
+  /** --echo-sql and the embedded server's log, as every session of this command uses them. */
+  sessionOptions(): SessionOptions {
+    return {
+      echoSql: this.options.echoSql ? (statement) => this.output.log('info', `SQL: ${statement}`) : undefined,
+      log: (line) => this.output.debug(`postgres: ${line}`),
+    };
+  }
+
   withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
-    return withDatabase(
-      this.config,
-      {
-        echoSql: this.options.echoSql ? (statement) => this.output.log('info', `SQL: ${statement}`) : undefined,
-        log: (line) => this.output.debug(`postgres: ${line}`),
-      },
-      work,
-    );
+    return withDatabase(this.config, this.sessionOptions(), work);
   }
 }

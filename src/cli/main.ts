@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CommandContext, type GlobalOptions } from './command-context.js';
+import type { CommandContext, GlobalOptions } from './command-context.js';
 import { Output } from './output.js';
 
 /**
@@ -12,6 +12,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('play-later-db')
     .description('Play Later database: revisions, deploys and checks for PostgreSQL 15-18.')
     .addOption(new Option('-d, --database-url <url>', 'libpq URL of the database (default: DATABASE_URL, else the embedded server)'))
+    .option('--direct-database-url <url>', 'direct (not pooled) URL for non-transactional revisions (default: DIRECT_DATABASE_URL, else the database URL)')
     .option('--revisions-dir <dir>', 'folder of revision files (default: migrations)')
     .option('--schema-dir <dir>', 'folder of the declared schema, *.sql (default: schema/declared)')
     .option('--config <file>', 'JSON config file (default: play-later-db.config.json if present)')
@@ -30,6 +31,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<void>) =>
     async (...args: A): Promise<void> => {
       const command = args[args.length - 1] as Command;
+      // Lazy: the context pulls in pg and the runner, which --help and usage errors never need.
+      const { CommandContext } = await import('./command-context.js');
       context = new CommandContext(command.optsWithGlobals<GlobalOptions>());
       await action(context, ...args);
     };
@@ -39,8 +42,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('apply revisions up to <target>: head, heads, +N, a revision id or a unique prefix')
     .argument('<target>', 'where to go')
     .option('--single-transaction', 'run all revisions in one transaction: all or nothing')
+    .option('--sql', 'print the SQL instead of running it, without connecting (target may be a range from:to)')
     .action(
-      run(async (ctx, target: string, flags: { singleTransaction?: boolean }) => {
+      run(async (ctx, target: string, flags: { singleTransaction?: boolean; sql?: boolean }) => {
         const { runMigration } = await import('./run-migration.js');
         await runMigration(ctx, 'up', target, flags);
       }),
@@ -50,8 +54,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('revert revisions down to <target>: -N, base, a revision id or a unique prefix')
     .argument('<target>', 'where to go')
     .option('--single-transaction', 'run all revisions in one transaction: all or nothing')
+    .option('--sql', 'print the SQL instead of running it, without connecting (target may be a range from:to)')
     .action(
-      run(async (ctx, target: string, flags: { singleTransaction?: boolean }) => {
+      run(async (ctx, target: string, flags: { singleTransaction?: boolean; sql?: boolean }) => {
         const { runMigration } = await import('./run-migration.js');
         await runMigration(ctx, 'down', target, flags);
       }),
@@ -117,6 +122,67 @@ export async function main(argv: readonly string[]): Promise<number> {
       run(async (ctx, flags: { live?: boolean }) => {
         const { checkCommand } = await import('./commands/check.js');
         await checkCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('lint')
+    .description('check the SQL of every revision for dangerous operations (squawk)')
+    .option('--scratch-url <url>', 'admin URL of a server where a scratch database may be created (default: a throw-away embedded server)')
+    .action(
+      run(async (ctx, flags: { scratchUrl?: string }) => {
+        const { lintCommand } = await import('./commands/lint.js');
+        await lintCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('backup')
+    .description('back up the database into backupDir (pg_dump -Fc, or a copy of the stopped embedded cluster)')
+    .action(
+      run(async (ctx) => {
+        const { backupCommand } = await import('./commands/backup.js');
+        await backupCommand(ctx);
+      }),
+    );
+  program
+    .command('restore')
+    .description('restore the database from a backup made by backup or deploy')
+    .argument('<backup>', 'the backup file (.dump) or folder (.embedded)')
+    .action(
+      run(async (ctx, backup: string) => {
+        const { restoreCommand } = await import('./commands/restore.js');
+        await restoreCommand(ctx, backup);
+      }),
+    );
+  program
+    .command('verify')
+    .description('health check: tables, critical indexes, a rolled-back write, version table, head, drift from schema/schema.sql')
+    .option('--schema-file <file>', 'committed schema description (default: schema/schema.sql beside the revisions folder)')
+    .action(
+      run(async (ctx, flags: { schemaFile?: string }) => {
+        const { verifyCommand } = await import('./commands/verify.js');
+        await verifyCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('deploy')
+    .description('backup, upgrade head, refresh_user_stats(), verify; stops at the first failure and names the backup to restore')
+    .option('--schema-file <file>', 'committed schema description for verify (default: schema/schema.sql beside the revisions folder)')
+    .action(
+      run(async (ctx, flags: { schemaFile?: string }) => {
+        const { deployCommand } = await import('./commands/deploy.js');
+        await deployCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('checksum')
+    .description('checksums of applied revision files (see the history table)')
+    .command('accept')
+    .description('accept the current file of an applied revision whose checksum changed (after reviewing the edit)')
+    .argument('<revisions...>', 'revision id(s) or unique prefixes')
+    .action(
+      run(async (ctx, revisions: string[]) => {
+        const { checksumAcceptCommand } = await import('./commands/checksum.js');
+        await checksumAcceptCommand(ctx, revisions);
       }),
     );
   program

@@ -6,13 +6,20 @@ import { describeHeads } from './describe-heads.js';
 
 export interface MigrateFlags {
   singleTransaction?: boolean;
+  /** Print the SQL instead of running it (offline: no database is contacted). */
+  sql?: boolean;
 }
 
 /** upgrade and downgrade: resolve the target against the database, run, report. */
 export async function runMigration(context: CommandContext, direction: Direction, reference: string, flags: MigrateFlags): Promise<void> {
+  if (flags.sql) {
+    const { printOfflineSql } = await import('./commands/offline-sql.js');
+    await printOfflineSql(context, direction, reference, flags);
+    return;
+  }
   const graph = await context.graph();
   const { config, output } = context;
-  await context.withDatabase(async ({ client, displayUrl }) => {
+  await context.withDatabase(async ({ client, displayUrl, url }) => {
     output.debug(`database: ${displayUrl}`);
     const applied = graph.appliedFrom(await readHeads(client));
     const target =
@@ -23,6 +30,7 @@ export async function runMigration(context: CommandContext, direction: Direction
       graph,
       target,
       settings: config,
+      directUrl: config.directDatabaseUrl ?? url,
       singleTransaction: flags.singleTransaction,
       log: (message) => output.info(message),
       onStep: (step) => output.info(progressLine(step)),
@@ -34,6 +42,9 @@ export async function runMigration(context: CommandContext, direction: Direction
         ? `Nothing to do: the database is at ${where}.`
         : `${direction === 'up' ? 'Upgraded' : 'Downgraded'} ${result.done.length} revision(s) in ${totalMs} ms; the database is at ${where}.`,
     ];
+    if (result.adopted.length > 0) {
+      lines.push(`Recorded the checksums of ${result.adopted.length} applied revision(s) that had no history yet (adopted): ${result.adopted.join(', ')}.`);
+    }
     if (result.doneByOthers.length > 0) {
       lines.push(`Another runner applied ${result.doneByOthers.join(', ')} while this one waited; nothing was applied twice.`);
     }
@@ -45,6 +56,7 @@ export async function runMigration(context: CommandContext, direction: Direction
       after: result.after,
       steps: result.done,
       doneByOthers: result.doneByOthers,
+      adopted: result.adopted,
       durationMs: totalMs,
     });
   });

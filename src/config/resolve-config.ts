@@ -28,6 +28,8 @@ export interface Config {
   statementTimeoutMs: number;
   backupDir: string;
   backupKeep: number;
+  /** Folder of pg_dump/pg_restore to use; default: PATH, then /usr/lib/postgresql/<major>/bin. */
+  pgBinDir: string | undefined;
   /** Where each value came from, for `config` and --verbose. */
   sources: Record<ConfigKey, ConfigSource>;
 }
@@ -56,6 +58,7 @@ const DEFAULTS: Record<ConfigKey, string | number | undefined> = {
   statementTimeoutMs: 0,
   backupDir: '.play-later/backups',
   backupKeep: 5,
+  pgBinDir: undefined,
 };
 
 const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
@@ -70,6 +73,7 @@ const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
   statementTimeoutMs: 'PLAY_LATER_STATEMENT_TIMEOUT_MS',
   backupDir: 'PLAY_LATER_BACKUP_DIR',
   backupKeep: 'PLAY_LATER_BACKUP_KEEP',
+  pgBinDir: 'PLAY_LATER_PG_BIN_DIR',
 };
 
 const NUMERIC_KEYS = new Set<ConfigKey>([
@@ -79,7 +83,7 @@ const NUMERIC_KEYS = new Set<ConfigKey>([
   'statementTimeoutMs',
   'backupKeep',
 ]);
-const PATH_KEYS = new Set<ConfigKey>(['revisionsDir', 'schemaDir', 'dataDir', 'backupDir']);
+const PATH_KEYS = new Set<ConfigKey>(['revisionsDir', 'schemaDir', 'dataDir', 'backupDir', 'pgBinDir']);
 
 export interface ResolveOptions {
   flags?: ConfigInput;

@@ -80,7 +80,7 @@ function connectionError(error: unknown, where: string, database: string, user: 
   if (/SASL|password/i.test(message)) {
     return new PlayLaterError('E_AUTH_FAILED', `The server at ${where} needs a password for user "${user}": ${message}.`, {
       ...details,
-      hint: 'Put the password in DATABASE_URL (postgresql://user:password@host/db).',
+      hint: 'Put the password in DATABASE_URL after the user name: user:password@host.',
     });
   }
   return new PlayLaterError('E_DATABASE', `Cannot connect to ${where}: ${message}`, {

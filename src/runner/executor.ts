@@ -1,17 +1,18 @@
 import type pg from 'pg';
 import { PlayLaterError, messageOf } from '../errors.js';
-import { acquireMigrationLock, sleep } from './migration-lock.js';
-import { planSteps, type Direction, type Target } from './plan.js';
+import { LockedTransaction, type LockSettings } from './locked-transaction.js';
+import { sleep } from './migration-lock.js';
+import { runNonTransactionalStep } from './non-transactional-step.js';
+import { planSteps, type Direction, type PlannedStep, type Target } from './plan.js';
 import type { RevisionContext } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
+import { ensureHistoryTable, recordHistory, runnerHost, verifyChecksums } from './revision-history.js';
 import { kyselyOn } from './single-connection-kysely.js';
 import { ensureVersionTable, readHeads, writeHeads } from './version-table.js';
 
-export interface RunnerSettings {
-  lockWaitMs: number;
-  lockTimeoutMs: number;
+export interface RunnerSettings extends LockSettings {
+  /** How many times a revision is tried again after hitting lock_timeout. */
   lockRetries: number;
-  statementTimeoutMs: number;
 }
 
 export interface StepDone {
@@ -21,6 +22,7 @@ export interface StepDone {
   durationMs: number;
   /** How many times it hit lock_timeout before it went through. */
   retries: number;
+  transactional: boolean;
 }
 
 export interface RunResult {
@@ -29,6 +31,8 @@ export interface RunResult {
   done: StepDone[];
   /** Steps this runner planned at start that another runner applied while it waited. */
   doneByOthers: string[];
+  /** Applied revisions found without history (e.g. migrated by the seed's Alembic) whose checksums were recorded. */
+  adopted: string[];
 }
 
 export interface RunOptions {
@@ -36,6 +40,8 @@ export interface RunOptions {
   graph: RevisionGraph;
   target: Target;
   settings: RunnerSettings;
+  /** A direct (not pooled) URL for non-transactional revisions; see non-transactional-step.ts. */
+  directUrl?: string;
   /** All steps in one transaction: all or nothing. */
   singleTransaction?: boolean;
   onStep?: (step: StepDone) => void;
@@ -43,92 +49,89 @@ export interface RunOptions {
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
+const FIRST_RETRY_PAUSE_MS = 100;
+const MAX_RETRY_PAUSE_MS = 10_000;
 
 /**
  * Applies the steps from the database's state to the target. Each revision runs in its own
- * transaction with its version update, under the migration lock, and the state is re-read inside
- * that transaction: a runner that waited for another one re-plans instead of applying twice.
+ * transaction with its version update and history row, under the migration lock, and the state is
+ * re-read inside that transaction: a runner that waited for another one re-plans instead of
+ * applying twice. A revision that hits lock_timeout is rolled back and tried again after a growing
+ * pause, so it never queues behind a long transaction while blocking the table's readers.
  */
 export async function runToTarget(options: RunOptions): Promise<RunResult> {
-  const { client, graph, target } = options;
-  const before = await readHeads(client);
-  const initialPlan = planSteps(graph, graph.appliedFrom(before), target).map((s) => s.revision.id);
-  const done: StepDone[] = [];
+  const { client, graph, target, settings } = options;
+  const single = Boolean(options.singleTransaction);
+  const host = runnerHost();
   const log = options.log ?? (() => undefined);
   const context: RevisionContext = { log, offline: false };
-  const db = kyselyOn(client);
-  let inTransaction = false;
+  const before = await readHeads(client);
+  const initialPlan = planSteps(graph, graph.appliedFrom(before), target).map((s) => s.revision.id);
+  const transaction = new LockedTransaction(client, settings);
+  const done: StepDone[] = [];
+  const adopted: string[] = [];
+  let retries = 0;
 
-  const begin = async (): Promise<void> => {
-    await client.query('BEGIN');
-    inTransaction = true;
-    await applySessionSettings(client, options.settings);
-    await acquireMigrationLock(client, options.settings.lockWaitMs);
-  };
-  const rollback = async (): Promise<void> => {
-    if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
-    inTransaction = false;
+  const finish = (step: PlannedStep, durationMs: number): void => {
+    const stepDone: StepDone = {
+      revision: step.revision.id,
+      direction: step.direction,
+      message: step.revision.message,
+      durationMs: Math.round(durationMs),
+      retries,
+      transactional: step.revision.transactional,
+    };
+    retries = 0;
+    done.push(stepDone);
+    options.onStep?.(stepDone);
   };
 
   try {
-    if (options.singleTransaction) await begin();
+    if (single) await transaction.begin();
     for (;;) {
-      let retries = 0;
-      let finished = false;
-      for (;;) {
-        if (!options.singleTransaction) await begin();
-        if (done.length === 0) await ensureVersionTable(client);
-        const heads = await readHeads(client);
-        const step = planSteps(graph, graph.appliedFrom(heads), target)[0];
-        if (!step) {
-          finished = true;
-          break;
-        }
-        const started = performance.now();
-        try {
-          if (options.singleTransaction) await client.query('SAVEPOINT play_later_step');
-          await step.revision[step.direction](db, context);
-          const applied = graph.appliedFrom(heads);
-          if (step.direction === 'up') applied.add(step.revision.id);
-          else applied.delete(step.revision.id);
-          await writeHeads(client, heads, graph.headsOf(applied));
-          if (options.singleTransaction) await client.query('RELEASE SAVEPOINT play_later_step');
-          else {
-            await client.query('COMMIT');
-            inTransaction = false;
-          }
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          if (code === LOCK_NOT_AVAILABLE && retries < options.settings.lockRetries) {
-            retries += 1;
-            if (options.singleTransaction) await client.query('ROLLBACK TO SAVEPOINT play_later_step');
-            else await rollback();
-            const pause = Math.min(100 * 2 ** (retries - 1), 10_000);
-            log(`${step.revision.id}: lock_timeout (${options.settings.lockTimeoutMs} ms) hit, try ${retries + 1} of ${options.settings.lockRetries + 1} in ${pause} ms`);
-            await sleep(pause);
-            continue;
-          }
-          throw revisionFailed(step.revision.id, step.direction, error, retries);
-        }
-        const stepDone: StepDone = {
-          revision: step.revision.id,
-          direction: step.direction,
-          message: step.revision.message,
-          durationMs: Math.round(performance.now() - started),
-          retries,
-        };
-        done.push(stepDone);
-        options.onStep?.(stepDone);
-        break;
+      if (!single) await transaction.begin();
+      const heads = await readLockedState(client, graph, host, adopted);
+      const step = planSteps(graph, graph.appliedFrom(heads), target)[0];
+      if (!step) break;
+      if (!step.revision.transactional && single) {
+        throw new PlayLaterError('E_USAGE', `Revision ${step.revision.id} is non-transactional; it cannot run inside --single-transaction.`, {
+          hint: 'Run without --single-transaction, or stop before it (upgrade to its parent).',
+        });
       }
-      if (finished) break;
+      const started = performance.now();
+      try {
+        if (!step.revision.transactional) {
+          await transaction.commit(); // the direct session takes the session form of the lock itself
+          const durationMs = await runNonTransactionalStep({ directUrl: options.directUrl, graph, target, step, settings, host, context });
+          if (durationMs !== undefined) finish(step, durationMs);
+          continue;
+        }
+        if (single) await client.query('SAVEPOINT play_later_step');
+        await step.revision[step.direction](kyselyOn(client), context);
+        const applied = graph.appliedFrom(heads);
+        if (step.direction === 'up') applied.add(step.revision.id);
+        else applied.delete(step.revision.id);
+        await writeHeads(client, heads, graph.headsOf(applied));
+        const durationMs = performance.now() - started;
+        await recordHistory(client, { revision: step.revision, direction: step.direction, host, durationMs });
+        if (single) await client.query('RELEASE SAVEPOINT play_later_step');
+        else await transaction.commit();
+        finish(step, durationMs);
+      } catch (error) {
+        if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || retries >= settings.lockRetries) {
+          throw revisionFailed(step, error, retries);
+        }
+        retries += 1;
+        if (single) await client.query('ROLLBACK TO SAVEPOINT play_later_step');
+        else await transaction.rollback();
+        const pause = retryPause(retries);
+        log(`${step.revision.id}: lock_timeout (${settings.lockTimeoutMs} ms) hit, gave up its lock request; try ${retries + 1} of ${settings.lockRetries + 1} in ${pause} ms`);
+        await sleep(pause);
+      }
     }
-    if (inTransaction) {
-      await client.query('COMMIT');
-      inTransaction = false;
-    }
+    await transaction.commit();
   } catch (error) {
-    await rollback();
+    await transaction.rollback();
     throw error;
   }
   const mine = new Set(done.map((step) => step.revision));
@@ -137,31 +140,41 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
     after: await readHeads(client),
     done,
     doneByOthers: initialPlan.filter((id) => !mine.has(id)),
+    adopted,
   };
 }
 
-/** Timeouts are set per transaction (SET LOCAL): PgBouncer rejects them as startup parameters. */
-async function applySessionSettings(client: pg.Client, settings: RunnerSettings): Promise<void> {
-  await client.query(
-    `SET LOCAL lock_timeout = ${Math.trunc(settings.lockTimeoutMs)};` +
-      ` SET LOCAL statement_timeout = ${Math.trunc(settings.statementTimeoutMs)};` +
-      ` SET LOCAL client_connection_check_interval = 1000`,
-  );
+/** 100 ms, 200 ms, 400 ms … at most 10 s. */
+export function retryPause(retry: number): number {
+  return Math.min(FIRST_RETRY_PAUSE_MS * 2 ** (retry - 1), MAX_RETRY_PAUSE_MS);
 }
 
-function revisionFailed(id: string, direction: Direction, error: unknown, retries: number): PlayLaterError {
+/** Inside the locked transaction: bookkeeping tables exist, checksums match, and the heads as they are now. */
+async function readLockedState(client: pg.Client, graph: RevisionGraph, host: string, adopted: string[]): Promise<string[]> {
+  await ensureVersionTable(client);
+  await ensureHistoryTable(client);
+  const heads = await readHeads(client);
+  adopted.push(...(await verifyChecksums(client, graph, graph.appliedFrom(heads), host)));
+  return heads;
+}
+
+function revisionFailed(step: PlannedStep, error: unknown, retries: number): PlayLaterError {
   if (error instanceof PlayLaterError) return error;
+  const { id } = step.revision;
   const pgError = error as { code?: string; detail?: string; position?: string; where?: string; constraint?: string };
   const parts = [messageOf(error)];
   if (pgError.detail) parts.push(`DETAIL: ${pgError.detail}`);
   if (pgError.where) parts.push(`WHERE: ${pgError.where}`);
   const lockHint =
     pgError.code === LOCK_NOT_AVAILABLE
-      ? ` It could not get its locks after ${retries + 1} tries; a long transaction holds them.`
+      ? ` It could not get its locks after ${retries + 1} tries; a long transaction holds them (see pg_stat_activity), or raise lockRetries / lockTimeoutMs.`
       : '';
-  return new PlayLaterError('E_REVISION_FAILED', `Revision ${id} failed (${direction === 'up' ? 'upgrade' : 'downgrade'}): ${parts.join('\n')}`, {
+  const kept = step.revision.transactional
+    ? `The database stays at the revision before ${id}; nothing of ${id} was kept.`
+    : `${id} is non-transactional: statements it completed stay, and the version table still says it is not ${step.direction === 'up' ? 'applied' : 'reverted'}; the next run recognizes the interruption, drops the INVALID indexes it left and runs it again.`;
+  return new PlayLaterError('E_REVISION_FAILED', `Revision ${id} failed (${step.direction === 'up' ? 'upgrade' : 'downgrade'}): ${parts.join('\n')}`, {
     cause: error,
-    hint: `The database stays at the revision before ${id}; nothing of ${id} was kept.${lockHint} Fix the revision (or the data it trips on) and run again.`,
-    data: { revision: id, direction, sqlState: pgError.code },
+    hint: `${kept}${lockHint} Fix the revision (or the data it trips on) and run again.`,
+    data: { revision: id, direction: step.direction, sqlState: pgError.code, tries: retries + 1 },
   });
 }

@@ -20,18 +20,12 @@ export function nextRevisionId(graph: RevisionGraph, message: string): string {
   return `${prefix}${slug}`;
 }
 
-/** Renders Alembic's file_template (%(year)d, %(month).2d, %(rev)s, %(slug)s …) for a UTC date. */
-export function renderFileName(template: string, values: { rev: string; slug: string; date: Date }): string {
-  const parts: Record<string, number | string> = {
-    year: values.date.getUTCFullYear(),
-    month: values.date.getUTCMonth() + 1,
-    day: values.date.getUTCDate(),
-    hour: values.date.getUTCHours(),
-    minute: values.date.getUTCMinutes(),
-    second: values.date.getUTCSeconds(),
-    rev: values.rev,
-    slug: values.slug,
-  };
+/**
+ * Renders Alembic's file_template (%(year)d, %(month).2d, %(rev)s, %(slug)s …) for a date seen in
+ * `timeZone` (Alembic's `timezone` setting; UTC by default, whatever the machine's local zone).
+ */
+export function renderFileName(template: string, values: { rev: string; slug: string; date: Date; timeZone?: string }): string {
+  const parts: Record<string, number | string> = { ...datePartsIn(values.date, values.timeZone ?? 'UTC'), rev: values.rev, slug: values.slug };
   return template.replace(/%%/g, '%').replace(/%\((\w+)\)(?:\.(\d+))?([ds])/g, (whole, key: string, width: string | undefined, kind: string) => {
     if (!(key in parts)) {
       throw new PlayLaterError('E_CONFIG', `fileTemplate uses unknown field %(${key}) in "${template}".`, {
@@ -41,6 +35,26 @@ export function renderFileName(template: string, values: { rev: string; slug: st
     const value = parts[key]!;
     return kind === 'd' && width ? String(value).padStart(Number(width), '0') : String(value);
   });
+}
+
+function datePartsIn(date: Date, timeZone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number> {
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  } catch {
+    throw new PlayLaterError('E_CONFIG', `timezone "${timeZone}" is not a time zone.`, { hint: 'Use an IANA name such as UTC or Europe/Paris.' });
+  }
+  const found = Object.fromEntries(format.formatToParts(date).map((part) => [part.type, Number(part.value)]));
+  return { year: found.year!, month: found.month!, day: found.day!, hour: found.hour!, minute: found.minute!, second: found.second! };
 }
 
 export interface NewRevision {
@@ -78,8 +92,8 @@ ${revision.downBody ?? '  await sql`SELECT 1`.execute(db); // replace with the e
 }
 
 /** Writes a new revision file into the revisions folder; never overwrites. */
-export function writeRevisionFile(revisionsDir: string, template: string, revision: NewRevision): string {
-  const fileName = `${renderFileName(template, { rev: revision.id, slug: slugify(revision.message), date: revision.createDate })}.ts`;
+export function writeRevisionFile(revisionsDir: string, template: string, revision: NewRevision, timeZone = 'UTC'): string {
+  const fileName = `${renderFileName(template, { rev: revision.id, slug: slugify(revision.message), date: revision.createDate, timeZone })}.ts`;
   const file = path.join(revisionsDir, fileName);
   if (existsSync(file)) {
     throw new PlayLaterError('E_REVISION_EXISTS', `${file} already exists.`, { hint: 'Use another message, or wait a minute.' });

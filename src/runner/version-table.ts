@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { sqlLiteral as literal } from './sql-literal.js';
 
 /**
  * Alembic-compatible bookkeeping: alembic_version(version_num varchar(32)) holds one row per head,
@@ -40,9 +41,4 @@ export function versionUpdateSql(before: readonly string[], after: readonly stri
 
 export async function writeHeads(client: pg.Client, before: readonly string[], after: readonly string[]): Promise<void> {
   for (const statement of versionUpdateSql(before, after)) await client.query(statement);
-}
-
-/** Revision ids are validated to [0-9a-z_]; quoting stays correct for any text anyway. */
-function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }

@@ -3,6 +3,12 @@ import type pg from 'pg';
 /** The runner's own tables: left out of a description of the application's schema. */
 export const BOOKKEEPING_TABLES = ['alembic_version', 'play_later_revision_history'];
 
+/** One object of the description: its kind and name (e.g. `index idx_games_igdb_id`), and its SQL. */
+export interface SchemaObject {
+  key: string;
+  sql: string;
+}
+
 export interface DescribeOptions {
   schema?: string;
   includeBookkeeping?: boolean;
@@ -15,16 +21,25 @@ export interface DescribeOptions {
  * entries in pg_constraint) are normalized away.
  */
 export async function describeSchema(client: pg.Client, options: DescribeOptions = {}): Promise<string> {
+  const objects = await describeSchemaObjects(client, options);
+  return `${objects.map((object) => object.sql).join('\n\n')}\n`;
+}
+
+/** The same description, object by object, in the same order: for comparisons that name what differs. */
+export async function describeSchemaObjects(client: pg.Client, options: DescribeOptions = {}): Promise<SchemaObject[]> {
   const schema = options.schema ?? 'public';
   const skip = options.includeBookkeeping ? [] : BOOKKEEPING_TABLES;
-  const blocks: string[] = [];
+  const objects: SchemaObject[] = [];
+  const add = (key: string, sql: string): void => {
+    objects.push({ key, sql });
+  };
   const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = [schema]): Promise<R[]> =>
     (await client.query<R>(text, values)).rows;
 
   const extensions = await q<{ extname: string }>(
     `SELECT e.extname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = $1 ORDER BY 1`,
   );
-  for (const { extname } of extensions) blocks.push(`CREATE EXTENSION ${quoteIdent(extname)};`);
+  for (const { extname } of extensions) add(`extension ${extname}`, `CREATE EXTENSION ${quoteIdent(extname)};`);
 
   const types = await q<{ name: string; labels: string[] | null; domain: string | null }>(
     `SELECT t.typname AS name,
@@ -36,7 +51,8 @@ export async function describeSchema(client: pg.Client, options: DescribeOptions
       ORDER BY 1`,
   );
   for (const type of types) {
-    blocks.push(
+    add(
+      `type ${type.name}`,
       type.labels
         ? `CREATE TYPE ${quoteIdent(type.name)} AS ENUM (${type.labels.map(quoteLiteral).join(', ')});`
         : `CREATE DOMAIN ${quoteIdent(type.name)} AS ${type.domain};`,
@@ -47,9 +63,14 @@ export async function describeSchema(client: pg.Client, options: DescribeOptions
     `SELECT c.relname AS name,
             format('AS %s START %s INCREMENT %s MINVALUE %s MAXVALUE %s CACHE %s%s', format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END) AS definition
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
-      WHERE n.nspname = $1 AND c.relkind = 'S' ORDER BY 1`,
+      WHERE n.nspname = $1 AND c.relkind = 'S'
+        -- the sequence of a bookkeeping table's identity/serial column belongs to that table
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+                         WHERE d.objid = c.oid AND d.deptype IN ('a', 'i') AND t.relname = ANY($2))
+      ORDER BY 1`,
+    [schema, skip],
   );
-  for (const sequence of sequences) blocks.push(`CREATE SEQUENCE ${quoteIdent(sequence.name)} ${sequence.definition};`);
+  for (const sequence of sequences) add(`sequence ${sequence.name}`, `CREATE SEQUENCE ${quoteIdent(sequence.name)} ${sequence.definition};`);
 
   const tables = await q<{ oid: number; name: string; comment: string | null }>(
     `SELECT c.oid, c.relname AS name, obj_description(c.oid, 'pg_class') AS comment
@@ -97,9 +118,9 @@ export async function describeSchema(client: pg.Client, options: DescribeOptions
       [table.oid],
     );
     for (const constraint of constraints) {
-      statements.push(`ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${constraint.definition};`);
+      statements.push(`ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${normalizeDeparse(constraint.definition)};`);
     }
-    blocks.push(statements.join('\n'));
+    add(`table ${table.name}`, statements.join('\n'));
   }
 
   const views = await q<{ name: string; kind: string; definition: string; comment: string | null }>(
@@ -109,13 +130,13 @@ export async function describeSchema(client: pg.Client, options: DescribeOptions
   );
   for (const view of views) {
     const kind = view.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW';
-    const statements = [`CREATE ${kind} ${quoteIdent(view.name)} AS\n${view.definition.trimEnd()}`];
+    const statements = [`CREATE ${kind} ${quoteIdent(view.name)} AS\n${normalizeDeparse(view.definition.trimEnd())}`];
     if (view.comment !== null) statements.push(`COMMENT ON ${kind} ${quoteIdent(view.name)} IS ${quoteLiteral(view.comment)};`);
-    blocks.push(statements.join('\n'));
+    add(`${kind.toLowerCase()} ${view.name}`, statements.join('\n'));
   }
 
-  const indexes = await q<{ definition: string }>(
-    `SELECT pg_get_indexdef(i.indexrelid) AS definition
+  const indexes = await q<{ name: string; definition: string }>(
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND NOT (t.relname = ANY($2))
@@ -123,7 +144,7 @@ export async function describeSchema(client: pg.Client, options: DescribeOptions
       ORDER BY c.relname`,
     [schema, skip],
   );
-  for (const index of indexes) blocks.push(`${index.definition};`);
+  for (const index of indexes) add(`index ${index.name}`, `${normalizeDeparse(index.definition)};`);
 
   const functions = await q<{ definition: string; comment: string | null; signature: string }>(
     `SELECT pg_get_functiondef(p.oid) AS definition, obj_description(p.oid, 'pg_proc') AS comment,
@@ -136,17 +157,30 @@ export async function describeSchema(client: pg.Client, options: DescribeOptions
   for (const fn of functions) {
     const statements = [`${fn.definition.trimEnd()};`];
     if (fn.comment !== null) statements.push(`COMMENT ON FUNCTION ${fn.signature} IS ${quoteLiteral(fn.comment)};`);
-    blocks.push(statements.join('\n'));
+    add(`function ${fn.signature}`, statements.join('\n'));
   }
 
-  const triggers = await q<{ definition: string }>(
-    `SELECT pg_get_triggerdef(t.oid) AS definition
+  const triggers = await q<{ name: string; definition: string }>(
+    `SELECT format('%s.%s', c.relname, t.tgname) AS name, pg_get_triggerdef(t.oid) AS definition
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY c.relname, t.tgname`,
   );
-  for (const trigger of triggers) blocks.push(`${trigger.definition};`);
+  for (const trigger of triggers) add(`trigger ${trigger.name}`, `${trigger.definition};`);
 
-  return `${blocks.join('\n\n')}\n`;
+  return objects;
+}
+
+/**
+ * One expression, two stored forms: `col IN ('a', 'b')` on a varchar column is stored as
+ * ARRAY['a'::character varying, …]::text[], but once a dump is restored it is re-parsed from that
+ * text as ARRAY['a'::character varying::text, …]. Both mean the same; the description shows the
+ * first, so a database restored from a backup does not look changed.
+ */
+export function normalizeDeparse(definition: string): string {
+  return definition.replace(
+    /ARRAY\[((?:'(?:[^']|'')*'::character varying::text(?:, )?)+)\]/g,
+    (_, elements: string) => `ARRAY[${elements.replace(/('(?:[^']|'')*')::character varying::text/g, '$1::character varying')}]::text[]`,
+  );
 }
 
 export function quoteIdent(name: string): string {

@@ -1,36 +1,38 @@
 /**
  * The migration suite pytest-alembic made standard, on a real PostgreSQL: one head, every step up
- * and down, each down restores exactly the schema before it, up/down/up is stable.
+ * and down, each down restores exactly the schema before it, up/down/up is stable. On every test
+ * server: embedded PostgreSQL 18, PostgreSQL 15, and through PgBouncer in transaction mode.
  */
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runToTarget } from '../../src/runner/executor.js';
 import { resolveDowngradeTarget, resolveUpgradeTarget } from '../../src/runner/plan.js';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { readHeads } from '../../src/runner/version-table.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
+import { describeOnEachServer } from '../support/servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { TEST_SETTINGS, loadProjectGraph } from '../support/template-databases.js';
 
-let graph: RevisionGraph;
-let database: TestDatabase;
-let client: pg.Client;
+describeOnEachServer('migration suite', (server) => {
+  let graph: RevisionGraph;
+  let database: TestDatabase;
+  let client: pg.Client;
 
-beforeAll(async () => {
-  graph = await loadProjectGraph();
-  database = await createTestDatabase({ from: 'empty' });
-  client = await database.connect();
-});
-afterAll(async () => database?.drop());
+  beforeAll(async () => {
+    graph = await loadProjectGraph();
+    database = await createTestDatabase({ from: 'empty', server });
+    client = await database.connect();
+  });
+  afterAll(async () => database?.drop());
 
-async function move(direction: 'up' | 'down', reference: string): Promise<void> {
-  const applied = graph.appliedFrom(await readHeads(client));
-  const target =
-    direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
-  await runToTarget({ client, graph, target, settings: TEST_SETTINGS });
-}
+  async function move(direction: 'up' | 'down', reference: string): Promise<void> {
+    const applied = graph.appliedFrom(await readHeads(client));
+    const target =
+      direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
+    await runToTarget({ client, graph, target, settings: TEST_SETTINGS });
+  }
 
-describe('migration suite', () => {
   it('has a single head and a single base', () => {
     expect(graph.heads).toHaveLength(1);
     expect(graph.bases).toEqual(['001_initial_schema']);
@@ -60,7 +62,13 @@ describe('migration suite', () => {
         UNION ALL SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
         ORDER BY 1`,
     );
-    expect(leftovers.rows.map((r) => r.name)).toEqual(['alembic_version', 'alembic_version_pkc']);
+    expect(leftovers.rows.map((r) => r.name)).toEqual([
+      'alembic_version',
+      'alembic_version_pkc',
+      'play_later_revision_history',
+      'play_later_revision_history_id_seq',
+      'play_later_revision_history_pkey',
+    ]);
     expect(await describeSchema(client)).toBe('\n');
   });
 });

@@ -1,35 +1,74 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PROJECT_ROOT } from './template-databases.js';
 
 export interface CliResult {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs the installed bin (compiled JavaScript, as users run it) in a child process. */
-export function runCli(
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
-  const env = { ...process.env, ...options.env };
+const INHERITED_SETTINGS_DROPPED = ['DATABASE_URL', 'DIRECT_DATABASE_URL', 'PLAY_LATER_DATA_DIR', 'PLAY_LATER_REVISIONS_DIR'];
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Settles when the process has exited. */
+  result: Promise<CliResult>;
+  /** Resolves once stderr matches (e.g. a revision's log line): the moment to kill it. */
+  waitForStderr(pattern: RegExp): Promise<void>;
+}
+
+/** Starts the installed bin (compiled JavaScript, as users run it) in a child process. */
+export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Tests never touch the developer's database: the child sees only the settings the test gives it.
+  for (const name of INHERITED_SETTINGS_DROPPED) delete env[name];
+  Object.assign(env, options.env);
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args], {
-      cwd: options.cwd ?? PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args], {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.pattern.test(stderr)) waiter.resolve();
+      else waiters.push(waiter);
+    }
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
+  return {
+    child,
+    result,
+    waitForStderr: (pattern) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(stderr)) return resolve();
+        waiters.push({ pattern, resolve });
+        void result.then((done) => reject(new Error(`exited (${done.code ?? done.signal}) before stderr matched ${pattern}:\n${done.stderr}`)));
+      }),
+  };
+}
+
+/** Runs the installed bin to completion. */
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).result;
 }

@@ -1,30 +1,111 @@
 /**
  * The PostgreSQL servers the tests run against. The embedded PostgreSQL 18 is always there (started
  * by global-setup.ts); Debian's PostgreSQL 15 and a PgBouncer in transaction mode are used where
- * their URLs are set. Under CI=true a missing URL is a failure, never a silent skip.
+ * their URLs are set (scripts/ci/start-test-servers.sh sets both). Under CI=true a missing URL is a
+ * failing test naming the variable to set; elsewhere it is a skipped test saying the same.
  */
-import { inject } from 'vitest';
+import { describe, inject, it } from 'vitest';
+
+export type ServerKind = 'embedded' | 'pg15' | 'pgbouncer';
 
 export interface TestServer {
+  kind: ServerKind;
   name: string;
-  /** Admin URL (database "postgres"): tests create and drop databases of their own through it. */
+  /**
+   * Direct superuser URL (database "postgres") of the PostgreSQL server itself: tests create and
+   * drop databases of their own through it (CREATE DATABASE … TEMPLATE needs a direct session).
+   */
   adminUrl: string;
+  /** The URL clients use, database "postgres": through PgBouncer for the pgbouncer server. */
+  clientUrl: string;
 }
 
 export const EXTERNAL_SERVER_VARIABLES = {
   pg15: 'PLAY_LATER_TEST_PG15_URL',
   pgbouncer: 'PLAY_LATER_TEST_PGBOUNCER_URL',
 } as const;
-
-export function embeddedServer(): TestServer {
-  return { name: 'embedded-pg18', adminUrl: inject('embeddedAdminUrl') };
-}
-
-/** An external server by its variable, or undefined (with the reason) when it is not configured. */
-export function externalServer(kind: keyof typeof EXTERNAL_SERVER_VARIABLES): TestServer | undefined {
-  const url = process.env[EXTERNAL_SERVER_VARIABLES[kind]];
-  return url ? { name: kind, adminUrl: url } : undefined;
-}
+type ExternalKind = keyof typeof EXTERNAL_SERVER_VARIABLES;
 
 /** Whether the suite must fail rather than skip when a server is missing. */
 export const REQUIRE_ALL_SERVERS = process.env.CI === 'true';
+
+/** For it.skipIf: skip only when the server is not configured and CI does not require it. */
+export function skipWithoutServer(kind: keyof typeof EXTERNAL_SERVER_VARIABLES): boolean {
+  return externalServer(kind) === undefined && !REQUIRE_ALL_SERVERS;
+}
+
+/** The configured server; when it is missing (under CI=true) the test that needs it fails, saying which variable to set. */
+export function requireExternalServer(kind: keyof typeof EXTERNAL_SERVER_VARIABLES): TestServer {
+  const server = externalServer(kind);
+  if (!server) throw new Error(`${EXTERNAL_SERVER_VARIABLES[kind]} is not set, and CI=true requires the ${kind} server.`);
+  return server;
+}
+
+export function embeddedServer(): TestServer {
+  const url = inject('embeddedAdminUrl');
+  return { kind: 'embedded', name: 'embedded PostgreSQL 18', adminUrl: url, clientUrl: url };
+}
+
+/**
+ * An external server from the environment, or undefined when a variable it needs is not set.
+ * PgBouncer's admin URL is PostgreSQL 15's, the server behind it (as in CI): creating a database
+ * from a template through the pooler would leave pooled sessions on the template behind.
+ */
+export function externalServer(kind: ExternalKind, env: NodeJS.ProcessEnv = process.env): TestServer | undefined {
+  const direct = env[EXTERNAL_SERVER_VARIABLES.pg15];
+  if (!direct) return undefined;
+  if (kind === 'pg15') return { kind, name: 'PostgreSQL 15', adminUrl: direct, clientUrl: direct };
+  const pooled = env[EXTERNAL_SERVER_VARIABLES.pgbouncer];
+  return pooled ? { kind, name: 'PgBouncer (transaction pooling)', adminUrl: direct, clientUrl: pooled } : undefined;
+}
+
+/** The variable(s) a server still needs. */
+function missingVariables(kind: ExternalKind, env: NodeJS.ProcessEnv = process.env): string {
+  const needed = kind === 'pg15' ? ['pg15' as const] : ['pgbouncer' as const, 'pg15' as const];
+  return needed
+    .map((k) => EXTERNAL_SERVER_VARIABLES[k])
+    .filter((name) => !env[name])
+    .join(' and ');
+}
+
+/** Every configured external server (used by the global setup, which has no inject()). */
+export function configuredExternalServers(env: NodeJS.ProcessEnv = process.env): TestServer[] {
+  return (Object.keys(EXTERNAL_SERVER_VARIABLES) as ExternalKind[]).flatMap((kind) => externalServer(kind, env) ?? []);
+}
+
+/** The servers a suite runs on; a missing one carries the variable to set. */
+export function testServers(): Array<{ kind: ServerKind; server: TestServer } | { kind: ExternalKind; missing: string }> {
+  return [
+    { kind: 'embedded', server: embeddedServer() },
+    ...(Object.keys(EXTERNAL_SERVER_VARIABLES) as ExternalKind[]).map((kind) => {
+      const server = externalServer(kind);
+      return server ? { kind, server } : { kind, missing: missingVariables(kind) };
+    }),
+  ];
+}
+
+/**
+ * Runs `suite` once per server, inside a describe named after it. A server that is not configured
+ * becomes one skipped test (or, under CI=true, one failing test) that names the variable to set.
+ */
+export function describeOnEachServer(
+  title: string,
+  suite: (server: TestServer) => void,
+  options: { kinds?: readonly ServerKind[] } = {},
+): void {
+  for (const entry of testServers()) {
+    if (options.kinds && !options.kinds.includes(entry.kind)) continue;
+    if ('server' in entry) {
+      describe(`${title} [${entry.server.name}]`, () => suite(entry.server));
+      continue;
+    }
+    const reason = `${title} [${entry.kind}]: set ${entry.missing} to run it (see README, "Testing against PostgreSQL 15 and PgBouncer")`;
+    if (REQUIRE_ALL_SERVERS) {
+      it(reason, () => {
+        throw new Error(`${entry.missing} not set, and CI=true requires every test server. ${reason}.`);
+      });
+    } else {
+      it.skip(reason, () => undefined);
+    }
+  }
+}

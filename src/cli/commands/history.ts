@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PlayLaterError } from '../../errors.js';
 import type { Revision } from '../../runner/revision.js';
+import { singleHead } from '../../runner/plan.js';
 import type { RevisionGraph } from '../../runner/revision-graph.js';
 import type { CommandContext } from '../command-context.js';
 
@@ -53,6 +54,6 @@ function selectRange(graph: RevisionGraph, range: string | undefined): Revision[
   }
   const [, from, to] = match;
   const lower = from && from !== 'base' ? graph.descendants(graph.resolve(from).id) : undefined;
-  const upper = to && to !== 'heads' ? graph.ancestors(to === 'head' ? graph.heads[0] ?? '' : graph.resolve(to).id) : undefined;
+  const upper = to && to !== 'heads' ? graph.ancestors(to === 'head' ? singleHead(graph) : graph.resolve(to).id) : undefined;
   return newestFirst.filter((r) => (!lower || lower.has(r.id)) && (!upper || upper.has(r.id)));
 }

@@ -41,7 +41,7 @@ export async function revisionCommand(context: CommandContext, flags: RevisionFl
     parents,
     createDate: new Date(),
     ...bodies,
-  });
+  }, context.config.timezone);
   context.output.result(`Generated ${path.relative(process.cwd(), file)} (revision ${id}, parent ${parents.join(', ') || '<base>'}).`, {
     ok: true,
     revision: id,

@@ -1,5 +1,5 @@
 import { PlayLaterError } from '../../errors.js';
-import { acquireMigrationLock } from '../../runner/migration-lock.js';
+import { inLockedTransaction } from '../../runner/locked-transaction.js';
 import { singleHead } from '../../runner/plan.js';
 import { ensureVersionTable, readHeads, writeHeads } from '../../runner/version-table.js';
 import type { CommandContext } from '../command-context.js';
@@ -24,21 +24,16 @@ export async function stampCommand(context: CommandContext, reference: string): 
     });
   }
   await context.withDatabase(async ({ client }) => {
-    await client.query('BEGIN');
-    try {
-      await acquireMigrationLock(client, context.config.lockWaitMs);
+    const before = await inLockedTransaction(client, context.config, async () => {
       await ensureVersionTable(client);
-      const before = await readHeads(client);
-      await writeHeads(client, before, newHeads);
-      await client.query('COMMIT');
-      context.output.result(`Stamped: the database is now recorded at ${describeHeads(graph, newHeads)} (was ${describeHeads(graph, before.filter((id) => graph.byId.has(id)))}). No revision was run.`, {
-        ok: true,
-        before,
-        after: newHeads,
-      });
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+      const heads = await readHeads(client);
+      await writeHeads(client, heads, newHeads);
+      return heads;
+    });
+    context.output.result(`Stamped: the database is now recorded at ${describeHeads(graph, newHeads)} (was ${describeHeads(graph, before.filter((id) => graph.byId.has(id)))}). No revision was run.`, {
+      ok: true,
+      before,
+      after: newHeads,
+    });
   });
 }

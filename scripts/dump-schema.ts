@@ -1,0 +1,63 @@
+/**
+ * `npm run schema:dump`: builds a fresh database at head on a throw-away embedded PostgreSQL and
+ * writes its description to schema/schema.sql.
+ * `npm run schema:dump -- --describe URL --out FILE`: writes the bare description of an existing
+ * database instead (scripts/seed-alembic/regenerate.sh uses it for the Alembic-built fixture).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect, disconnect } from '../src/db/connect.js';
+import { startEmbeddedServer } from '../src/db/embedded-server.js';
+import { runToTarget } from '../src/runner/executor.js';
+import { loadRevisions } from '../src/runner/load-revisions.js';
+import { resolveUpgradeTarget } from '../src/runner/plan.js';
+import { RevisionGraph } from '../src/runner/revision-graph.js';
+import { readHeads } from '../src/runner/version-table.js';
+import { describeSchema } from '../src/schema/describe-schema.js';
+import { SCHEMA_FILE, renderSchemaFile } from '../src/schema/schema-file.js';
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+const SETTINGS = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
+
+async function describeDatabase(url: string): Promise<{ heads: string[]; description: string }> {
+  const client = await connect(url);
+  try {
+    return { heads: await readHeads(client), description: await describeSchema(client) };
+  } finally {
+    await disconnect(client);
+  }
+}
+
+async function describeFreshHead(): Promise<{ heads: string[]; description: string }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-schema-dump-'));
+  const server = await startEmbeddedServer({ dataDir, durable: false });
+  try {
+    const url = server.urlFor('play-later-db');
+    const graph = new RevisionGraph(await loadRevisions(path.join(PROJECT_ROOT, 'migrations')));
+    const client = await connect(url);
+    try {
+      await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: SETTINGS });
+    } finally {
+      await disconnect(client);
+    }
+    return await describeDatabase(url);
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const { values } = parseArgs({ options: { describe: { type: 'string' }, out: { type: 'string' } } });
+if (values.describe !== undefined) {
+  if (!values.out) throw new Error('--describe URL needs --out FILE');
+  const { description } = await describeDatabase(values.describe);
+  writeFileSync(path.resolve(values.out), description);
+  console.error(`Wrote ${values.out}`);
+} else {
+  const { heads, description } = await describeFreshHead();
+  const out = path.resolve(PROJECT_ROOT, values.out ?? SCHEMA_FILE);
+  writeFileSync(out, renderSchemaFile(heads, description));
+  console.error(`Wrote ${path.relative(PROJECT_ROOT, out)} (head: ${heads.join(', ')})`);
+}

@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { PlayLaterError } from '../../errors.js';
+import { verifyDatabase, type VerifyReport } from '../../ops/verify.js';
+import type { CommandContext } from '../command-context.js';
+
+/** The committed schema description: schema/schema.sql beside the revisions folder, unless given. */
+export function schemaFileFor(context: CommandContext, flag: string | undefined): string {
+  return flag ? path.resolve(flag) : path.join(path.dirname(context.config.revisionsDir), 'schema', 'schema.sql');
+}
+
+export async function verifyCommand(context: CommandContext, flags: { schemaFile?: string }): Promise<void> {
+  const graph = await context.graph();
+  const report = await context.withDatabase(async ({ client, displayUrl }) => ({ displayUrl, ...(await verifyDatabase(client, graph, schemaFileFor(context, flags.schemaFile))) }));
+  if (!report.ok) {
+    if (!context.output.json) context.output.log('error', renderVerify(report));
+    const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
+    throw new PlayLaterError('E_VERIFY_FAILED', `verify failed: ${failed.join(', ')}.`, {
+      hint: 'Read the failing checks above; `play-later-db upgrade head` fixes a database that is behind.',
+      data: { report },
+    });
+  }
+  context.output.result(renderVerify(report), report);
+}
+
+export function renderVerify(report: VerifyReport & { displayUrl: string }): string {
+  const lines = [report.displayUrl];
+  for (const check of report.checks) {
+    const [first, ...rest] = check.detail.split('\n');
+    lines.push(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${first}`, ...rest.map((line) => `       ${line}`));
+  }
+  lines.push(report.ok ? 'Verify passed.' : 'Verify failed.');
+  return lines.join('\n');
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, disconnect } from '../db/connect.js';
+import { withDatabase } from '../db/database-url.js';
+import { startEmbeddedServer } from '../db/embedded-server.js';
+import type { RevisionGraph } from '../runner/revision-graph.js';
+import { captureRevisionSql, type RevisionSql } from './capture-revision-sql.js';
+import { readLintExemptions, type LintExemption } from './lint-exemptions.js';
+import { lintableSql, statementAt, type TimeoutSettings } from './lintable-sql.js';
+import { runSquawk } from './squawk.js';
+
+export interface LintFinding {
+  rule: string;
+  message: string;
+  help: string | null;
+  /** The statement squawk objects to (its first lines), or the revision's preamble. */
+  statement: string;
+  /** The recorded reason when an exemption covers it; null when it fails the lint. */
+  exemptedBecause: string | null;
+}
+
+export interface RevisionLint {
+  revision: string;
+  file: string;
+  statements: number;
+  findings: LintFinding[];
+}
+
+export interface LintReport {
+  ok: boolean;
+  revisions: RevisionLint[];
+  /** Exemptions that match no finding any more: stale, so they fail the lint too. */
+  unusedExemptions: LintExemption[];
+  failures: number;
+}
+
+export interface LintOptions {
+  graph: RevisionGraph;
+  revisionsDir: string;
+  timeouts: TimeoutSettings;
+  /** A server where a scratch database may be created and dropped; default: a throw-away embedded one. */
+  scratchAdminUrl?: string;
+}
+
+/** Lints the SQL every revision sends (captured on a scratch database) with squawk. */
+export async function lintRevisions(options: LintOptions): Promise<LintReport> {
+  const exemptions = readLintExemptions(options.revisionsDir);
+  for (const exemption of exemptions) options.graph.get(exemption.revision); // an unknown revision is an error
+  const captured = await withScratchDatabase(options.scratchAdminUrl, async (url) => {
+    const client = await connect(url);
+    try {
+      return await captureRevisionSql(client, options.graph);
+    } finally {
+      await disconnect(client);
+    }
+  });
+  const revisions = await lintCaptured(captured, options.timeouts, exemptions);
+  const used = new Set(revisions.flatMap((r) => r.findings.filter((f) => f.exemptedBecause !== null).map((f) => `${r.revision} ${f.rule}`)));
+  const unusedExemptions = exemptions.filter((e) => !used.has(`${e.revision} ${e.rule}`));
+  const failures = revisions.reduce((sum, r) => sum + r.findings.filter((f) => f.exemptedBecause === null).length, 0) + unusedExemptions.length;
+  return { ok: failures === 0, revisions, unusedExemptions, failures };
+}
+
+async function lintCaptured(captured: RevisionSql[], timeouts: TimeoutSettings, exemptions: LintExemption[]): Promise<RevisionLint[]> {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'play-later-lint-'));
+  try {
+    const files = captured.map((entry) => {
+      const lintable = lintableSql(entry, timeouts);
+      const file = path.join(folder, `${entry.revision.id}.sql`);
+      writeFileSync(file, lintable.text);
+      return { entry, lintable, file };
+    });
+    const findings = files.length === 0 ? [] : await runSquawk(files.map((f) => f.file));
+    return files.map(({ entry, lintable, file }) => ({
+      revision: entry.revision.id,
+      file: entry.revision.file,
+      statements: entry.statements.length,
+      findings: findings
+        .filter((finding) => path.resolve(finding.file) === file)
+        .map((finding) => {
+          const index = statementAt(lintable, finding.line);
+          const exemption = exemptions.find((e) => e.revision === entry.revision.id && e.rule === finding.rule);
+          return {
+            rule: finding.rule,
+            message: finding.message,
+            help: finding.help,
+            statement: index < 0 ? '(the runner\'s settings before the first statement)' : excerpt(entry.statements[index]!),
+            exemptedBecause: exemption?.reason ?? null,
+          };
+        }),
+    }));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** A database nobody else uses, dropped (or its whole server removed) afterwards on every path. */
+async function withScratchDatabase<T>(adminUrl: string | undefined, work: (url: string) => Promise<T>): Promise<T> {
+  if (!adminUrl) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-lint-server-'));
+    try {
+      const server = await startEmbeddedServer({ dataDir, database: 'play_later_lint', durable: false });
+      try {
+        return await work(server.urlFor('play_later_lint'));
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  const name = `play_later_lint_${randomBytes(5).toString('hex')}`;
+  const admin = await connect(adminUrl);
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+    return await work(withDatabase(adminUrl, name));
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+    await disconnect(admin);
+  }
+}
+
+function excerpt(statement: string): string {
+  const lines = statement.trim().split('\n').map((line) => line.trimEnd());
+  return lines.length > 3 ? `${lines.slice(0, 3).join('\n')}\n…` : lines.join('\n');
+}

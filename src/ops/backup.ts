@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+import type { Config } from '../config/resolve-config.js';
+import { connect, disconnect } from '../db/connect.js';
+import { parseDatabaseUrl } from '../db/database-url.js';
+import { EMBEDDED_DATABASE, withStoppedCluster } from '../db/embedded-server.js';
+import { PlayLaterError } from '../errors.js';
+import { backupFileName, pruneBackups } from './backup-files.js';
+import { findPgTool } from './pg-tools.js';
+import { runTool } from './run-tool.js';
+
+export interface BackupResult {
+  kind: 'dump' | 'embedded';
+  database: string;
+  /** The backup: a file (pg_dump -Fc) or a folder (copy of the embedded cluster). */
+  path: string;
+  /** What made it, e.g. "pg_dump 15.18" or "copy of the stopped cluster". */
+  method: string;
+  /** Older backups removed to keep backupKeep. */
+  removed: string[];
+}
+
+export interface BackupSettings {
+  backupDir: string;
+  backupKeep: number;
+  pgBinDir: string | undefined;
+}
+
+/** The server's major version (e.g. 15), from a connection to it. */
+export async function serverMajorVersion(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ v: string }>('SHOW server_version_num');
+  return Math.floor(Number(rows[0]!.v) / 10_000);
+}
+
+/**
+ * pg_dump in custom format, written under a temporary name and renamed when complete, so a
+ * half-written archive never looks like a backup. The password goes through PGPASSWORD.
+ */
+export async function backupExternal(url: string, serverMajor: number, settings: BackupSettings): Promise<BackupResult> {
+  const target = parseDatabaseUrl(url);
+  const pgDump = await findPgTool('pg_dump', serverMajor, settings.pgBinDir);
+  mkdirSync(settings.backupDir, { recursive: true });
+  const file = path.join(settings.backupDir, backupFileName(target.database, 'dump'));
+  const partial = `${file}.partial`;
+  const result = await runTool(pgDump.path, ['--format=custom', '--no-password', `--file=${partial}`, `--dbname=${withoutPassword(url)}`], {
+    env: passwordEnv(target.password),
+    secrets: [target.password ?? ''],
+  });
+  if (result.code !== 0) {
+    rmSync(partial, { force: true });
+    throw new PlayLaterError('E_BACKUP', `pg_dump ${pgDump.version} failed for database "${target.database}" on ${target.host}:${target.port}: ${result.stderr || `exit ${String(result.code)}`}`, {
+      hint: 'Nothing was changed. Check that the user may read every table (and that the URL is direct, not through PgBouncer).',
+    });
+  }
+  renameSync(partial, file);
+  return { kind: 'dump', database: target.database, path: file, method: `pg_dump ${pgDump.version} (${pgDump.path}), custom format`, removed: pruneBackups(settings.backupDir, target.database, settings.backupKeep) };
+}
+
+/**
+ * The embedded server ships no pg_dump: its backup is a copy of the whole cluster folder (and its
+ * password file) taken while the server is stopped and kept stopped, which is consistent by
+ * construction. `cp -a` keeps the owner (the `postgres` user when run as root) and modes.
+ */
+export async function backupEmbedded(dataDir: string, settings: BackupSettings): Promise<BackupResult> {
+  mkdirSync(settings.backupDir, { recursive: true });
+  const folder = path.join(settings.backupDir, backupFileName(EMBEDDED_DATABASE, 'embedded'));
+  const partial = `${folder}.partial`;
+  await withStoppedCluster(dataDir, async (clusterDir) => {
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+      throw new PlayLaterError('E_BACKUP', `There is no embedded database in ${clusterDir} to back up.`, {
+        hint: 'Run `npm start` (play-later-db setup) first, or set DATABASE_URL to back up another server.',
+      });
+    }
+    mkdirSync(partial, { recursive: true });
+    try {
+      await copyTree(clusterDir, path.join(partial, 'pg18'));
+      await copyTree(path.join(dataDir, 'password'), path.join(partial, 'password'));
+      // Our own guard file was copied too; a restored cluster must not look in use.
+      rmSync(path.join(partial, 'pg18', 'postmaster.pid'), { force: true });
+      writeFileSync(path.join(partial, 'backup.json'), `${JSON.stringify({ kind: 'embedded', database: EMBEDDED_DATABASE, takenAt: new Date().toISOString(), from: clusterDir }, null, 2)}\n`);
+    } catch (error) {
+      rmSync(partial, { recursive: true, force: true });
+      throw error;
+    }
+  });
+  renameSync(partial, folder);
+  return { kind: 'embedded', database: EMBEDDED_DATABASE, path: folder, method: 'copy of the stopped embedded cluster', removed: pruneBackups(settings.backupDir, EMBEDDED_DATABASE, settings.backupKeep) };
+}
+
+export async function copyTree(from: string, to: string): Promise<void> {
+  const result = await runTool('cp', ['-a', from, to]);
+  if (result.code !== 0) throw new PlayLaterError('E_BACKUP', `Copying ${from} to ${to} failed: ${result.stderr}`, { hint: 'Check free disk space and permissions.' });
+}
+
+export function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = '';
+  return parsed.toString();
+}
+
+export function passwordEnv(password: string | undefined): NodeJS.ProcessEnv {
+  return password === undefined ? {} : { PGPASSWORD: password };
+}
+
+/**
+ * Backs up the configured database: pg_dump through the direct URL (DIRECT_DATABASE_URL when set:
+ * pg_dump's session settings do not survive transaction pooling), or the embedded cluster folder.
+ */
+export async function backupConfiguredDatabase(config: Config): Promise<BackupResult> {
+  const url = config.directDatabaseUrl ?? config.databaseUrl;
+  if (!url) return backupEmbedded(config.dataDir, config);
+  const client = await connect(url);
+  let major: number;
+  try {
+    major = await serverMajorVersion(client);
+  } finally {
+    await disconnect(client);
+  }
+  return backupExternal(url, major, config);
+}

@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import { maskUrl } from '../db/database-url.js';
+
+export interface ToolResult {
+  code: number | null;
+  stdout: string;
+  /** What the tool printed on stderr, with every URL password and every given secret masked. */
+  stderr: string;
+}
+
+/**
+ * Runs an external program (pg_dump, pg_restore, cp) and captures its output. The password goes in
+ * the environment (PGPASSWORD), never on the command line where `ps` shows it; whatever the tool
+ * prints is masked before anyone sees it, in case it echoes a connection string or the password.
+ */
+export function runTool(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; secrets?: readonly string[] } = {}): Promise<ToolResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const finish = (code: number | null, extra = ''): void =>
+      resolve({ code, stdout: maskSecrets(stdout, options.secrets), stderr: maskSecrets(`${stderr}${extra}`, options.secrets).trim() });
+    child.on('error', (error) => finish(null, `${command}: ${error.message}`));
+    child.on('close', (code) => finish(code));
+  });
+}
+
+/** Masks URL passwords and each literal secret (a password can appear on its own in a message). */
+export function maskSecrets(text: string, secrets: readonly string[] = []): string {
+  let masked = maskUrl(text);
+  for (const secret of secrets) if (secret) masked = masked.split(secret).join('***');
+  return masked;
+}

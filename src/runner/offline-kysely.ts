@@ -1,0 +1,82 @@
+import {
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+} from 'kysely';
+import { sqlLiteral } from './sql-literal.js';
+
+/** Why a revision cannot be rendered as plain SQL (it read rows, or used a value SQL text cannot hold). */
+export class OfflineUnsupported extends Error {
+  override readonly name = 'OfflineUnsupported';
+}
+
+/**
+ * A Kysely whose queries are written down instead of executed (offline SQL, `--sql`). Nothing runs,
+ * so there are no rows: reading the rows of a result throws OfflineUnsupported, and `readRows()`
+ * tells afterwards that it happened even if the revision caught that error.
+ */
+export function capturingKysely(statements: string[]): { db: Kysely<any>; readRows: () => boolean } {
+  let read = false;
+  const noRows = new Proxy([] as unknown[], {
+    get(_target, property) {
+      // `await` probes `then` on every resolved value: that is not a read.
+      if (property === 'then') return undefined;
+      read = true;
+      throw new OfflineUnsupported('it reads the rows of a query, which offline SQL cannot provide');
+    },
+  });
+  const connection: DatabaseConnection = {
+    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      statements.push(inlineParameters(query.sql, query.parameters));
+      return { rows: noRows as R[] };
+    },
+    // eslint-disable-next-line require-yield
+    async *streamQuery() {
+      read = true;
+      throw new OfflineUnsupported('it streams the rows of a query, which offline SQL cannot provide');
+    },
+  };
+  const driver: Driver = {
+    init: async () => undefined,
+    acquireConnection: async () => connection,
+    beginTransaction: async () => undefined,
+    commitTransaction: async () => undefined,
+    rollbackTransaction: async () => undefined,
+    releaseConnection: async () => undefined,
+    destroy: async () => undefined,
+  };
+  const db = new Kysely<any>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => driver,
+      createIntrospector: (kysely) => new PostgresIntrospector(kysely),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  return { db, readRows: () => read };
+}
+
+/** Kysely sends values as parameters ($1…); plain SQL needs them as literals. */
+function inlineParameters(text: string, parameters: readonly unknown[]): string {
+  if (parameters.length === 0) return text;
+  return text.replace(/\$(\d+)(?!\d)/g, (placeholder, digits: string) => {
+    const index = Number(digits) - 1;
+    return index < parameters.length ? literalOf(parameters[index]) : placeholder;
+  });
+}
+
+function literalOf(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number') return sqlLiteral(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string') return sqlLiteral(value);
+  if (value instanceof Date) return sqlLiteral(value.toISOString());
+  if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'::bytea`;
+  throw new OfflineUnsupported(`it passes a parameter of type ${Array.isArray(value) ? 'array' : typeof value}, which offline SQL does not render`);
+}

@@ -1,0 +1,162 @@
+import os from 'node:os';
+import path from 'node:path';
+import type pg from 'pg';
+import { PlayLaterError } from '../errors.js';
+import type { Direction } from './plan.js';
+import type { Revision } from './revision.js';
+import type { RevisionGraph } from './revision-graph.js';
+import { sqlLiteral } from './sql-literal.js';
+
+/**
+ * The history table beside alembic_version: one row per revision run (and per adoption or accepted
+ * checksum), with the sha256 of the file that ran. The checksum of the latest finished row of an
+ * applied revision is the one its file must still have.
+ */
+export const HISTORY_TABLE = 'play_later_revision_history';
+
+/** adopt: recorded when the runner first sees an applied revision without history (e.g. the seed's Alembic). */
+export type HistoryDirection = Direction | 'adopt' | 'accept';
+
+/**
+ * status: 'running' is written (committed) before a non-transactional revision starts, so a crash in
+ * its middle stays visible; 'done' when finished; 'interrupted' once a later run has recovered it.
+ */
+export const CREATE_HISTORY_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    revision VARCHAR(32) NOT NULL,
+    direction VARCHAR(6) NOT NULL CHECK (direction IN ('up', 'down', 'adopt', 'accept')),
+    status VARCHAR(11) NOT NULL DEFAULT 'done' CHECK (status IN ('running', 'done', 'interrupted')),
+    checksum CHAR(64) NOT NULL,
+    file TEXT NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_at TIMESTAMPTZ,
+    duration_ms INTEGER,
+    applied_by TEXT NOT NULL DEFAULT current_user,
+    application TEXT NOT NULL DEFAULT current_setting('application_name'),
+    host TEXT
+)`;
+
+/** Who runs: the database user is recorded by the server; this names the machine and process. */
+export function runnerHost(): string {
+  return `${os.hostname()} pid ${process.pid}`;
+}
+
+export interface HistoryEntry {
+  revision: Revision;
+  direction: HistoryDirection;
+  host: string;
+  /** Measured by the runner; left out (offline SQL) it is the time since the transaction began. */
+  durationMs?: number;
+}
+
+/** The INSERT of a finished run. */
+export function historyInsertSql(entry: HistoryEntry): string {
+  const duration =
+    entry.durationMs === undefined ? `round(extract(epoch FROM clock_timestamp() - now()) * 1000)::integer` : sqlLiteral(Math.round(entry.durationMs));
+  return `INSERT INTO ${HISTORY_TABLE} (revision, direction, checksum, file, applied_at, duration_ms, host) VALUES (${[
+    sqlLiteral(entry.revision.id),
+    sqlLiteral(entry.direction),
+    sqlLiteral(entry.revision.checksum),
+    sqlLiteral(path.basename(entry.revision.file)),
+    'clock_timestamp()',
+    duration,
+    sqlLiteral(entry.host),
+  ].join(', ')})`;
+}
+
+export async function ensureHistoryTable(client: pg.Client): Promise<void> {
+  await client.query(CREATE_HISTORY_TABLE_SQL);
+}
+
+export async function recordHistory(client: pg.Client, entry: HistoryEntry): Promise<void> {
+  await client.query(historyInsertSql(entry));
+}
+
+/** Commits (autocommit) a 'running' row before a non-transactional revision starts; returns its id. */
+export async function recordStarted(client: pg.Client, revision: Revision, direction: Direction, host: string): Promise<string> {
+  const result = await client.query<{ id: string }>(
+    `INSERT INTO ${HISTORY_TABLE} (revision, direction, status, checksum, file, started_at, host)
+     VALUES ($1, $2, 'running', $3, $4, clock_timestamp(), $5) RETURNING id`,
+    [revision.id, direction, revision.checksum, path.basename(revision.file), host],
+  );
+  return result.rows[0]!.id;
+}
+
+export async function recordFinished(client: pg.Client, id: string, durationMs: number): Promise<void> {
+  await client.query(`UPDATE ${HISTORY_TABLE} SET status = 'done', applied_at = clock_timestamp(), duration_ms = $2 WHERE id = $1`, [
+    id,
+    Math.round(durationMs),
+  ]);
+}
+
+export interface InterruptedRun {
+  id: string;
+  revision: string;
+  direction: Direction;
+  startedAt: Date;
+  appliedBy: string;
+  host: string | null;
+}
+
+/** Non-transactional runs that started and never finished: their runner died or failed midway. */
+export async function findInterrupted(client: pg.Client, revisionId: string): Promise<InterruptedRun[]> {
+  const result = await client.query<{ id: string; revision: string; direction: Direction; started_at: Date; applied_by: string; host: string | null }>(
+    `SELECT id, revision, direction, started_at, applied_by, host FROM ${HISTORY_TABLE}
+      WHERE status = 'running' AND revision = $1 ORDER BY id`,
+    [revisionId],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    revision: row.revision,
+    direction: row.direction,
+    startedAt: row.started_at,
+    appliedBy: row.applied_by,
+    host: row.host,
+  }));
+}
+
+export async function markInterrupted(client: pg.Client, ids: readonly string[]): Promise<void> {
+  await client.query(`UPDATE ${HISTORY_TABLE} SET status = 'interrupted' WHERE id = ANY($1::bigint[])`, [ids]);
+}
+
+/** The checksum each revision was last applied (or adopted, or accepted) with. */
+async function recordedChecksums(client: pg.Client): Promise<Map<string, string>> {
+  const result = await client.query<{ revision: string; direction: HistoryDirection; checksum: string }>(
+    `SELECT DISTINCT ON (revision) revision, direction, checksum FROM ${HISTORY_TABLE}
+      WHERE status = 'done' ORDER BY revision, id DESC`,
+  );
+  return new Map(result.rows.filter((row) => row.direction !== 'down').map((row) => [row.revision, row.checksum]));
+}
+
+/**
+ * Refuses to run when the file of an applied revision changed since it was applied
+ * (E_CHECKSUM_MISMATCH naming the files). Applied revisions without history (a database the seed's
+ * Alembic migrated, or a stamp) are adopted: their current checksum is recorded.
+ * Returns the ids adopted.
+ */
+export async function verifyChecksums(client: pg.Client, graph: RevisionGraph, applied: ReadonlySet<string>, host: string): Promise<string[]> {
+  const recorded = await recordedChecksums(client);
+  const mismatched: Revision[] = [];
+  const adopted: Revision[] = [];
+  for (const revision of graph.order) {
+    if (!applied.has(revision.id)) continue;
+    const checksum = recorded.get(revision.id);
+    if (checksum === undefined) adopted.push(revision);
+    else if (checksum !== revision.checksum) mismatched.push(revision);
+  }
+  if (mismatched.length > 0) {
+    const files = mismatched.map((r) => path.relative(process.cwd(), r.file));
+    throw new PlayLaterError(
+      'E_CHECKSUM_MISMATCH',
+      `Applied revision file(s) changed since they were applied: ${files.join(', ')}. The database ran the old text; running on would hide the difference.`,
+      {
+        hint: `Restore the file(s) as applied (git log -p) and write a new revision for the change; or, if the edit changes nothing the database sees (a comment), accept it: ${mismatched
+          .map((r) => `play-later-db checksum accept ${r.id}`)
+          .join('; ')}.`,
+        data: { revisions: mismatched.map((r) => r.id), files },
+      },
+    );
+  }
+  for (const revision of adopted) await recordHistory(client, { revision, direction: 'adopt', host, durationMs: 0 });
+  return adopted.map((r) => r.id);
+}

@@ -1,0 +1,207 @@
+/**
+ * Every bad input through the real CLI in a child process: its error code, its exit status (2 usage,
+ * 1 failure) and no stack trace.
+ */
+import net from 'node:net';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDatabaseUrl, withDatabase as urlWith } from '../../src/db/database-url.js';
+import { expectCliError } from '../support/expect-cli.js';
+import { fixtureDir, revisionFileName, revisionSource, writeRevisionFolder } from '../support/revision-folders.js';
+import { runCli } from '../support/run-cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+const LINEAR = fixtureDir('revisions-linear');
+const folders: string[] = [];
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase({ from: 'empty' });
+});
+afterAll(async () => {
+  folders.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  await database?.drop();
+});
+
+function folder(files: Record<string, string>): string {
+  const dir = writeRevisionFolder(files);
+  folders.push(dir);
+  return dir;
+}
+
+/** `args` against the test database, with the linear fixture unless another folder is given. */
+function cli(args: string[], revisionsDir = LINEAR): ReturnType<typeof runCli> {
+  return runCli(['--revisions-dir', revisionsDir, ...args], { env: { DATABASE_URL: database.url } });
+}
+
+describe('database URL and connection', () => {
+  it.each([
+    ['not a URL', 'localhost:5432/play'],
+    ['another scheme', 'mysql://user:secret@localhost/play'],
+    ['no database', 'postgresql://user:secret@localhost:5432/'],
+    ['a bad port', 'postgresql://user:secret@localhost:99999/play'],
+  ])('malformed DATABASE_URL (%s): E_URL_MALFORMED, exit 2, password never shown', async (_, url) => {
+    const result = await runCli(['current'], { env: { DATABASE_URL: url } });
+    expectCliError(result, 'E_URL_MALFORMED', 2);
+    expect(result.stderr).not.toContain('secret');
+  });
+
+  it('a closed port: E_CONNECT_UNREACHABLE, exit 1', async () => {
+    const port = await closedPort();
+    expectCliError(await runCli(['current'], { env: { DATABASE_URL: `postgresql://u:p@127.0.0.1:${port}/db` } }), 'E_CONNECT_UNREACHABLE', 1);
+  });
+
+  it('a host name that does not resolve: E_CONNECT_UNREACHABLE, exit 1', async () => {
+    const result = await runCli(['current'], { env: { DATABASE_URL: 'postgresql://u:p@no-such-host.invalid:5432/db' } });
+    expectCliError(result, 'E_CONNECT_UNREACHABLE', 1);
+  });
+
+  it('a server that accepts and never answers: E_CONNECT_TIMEOUT after the default connect timeout, exit 1', async () => {
+    const silent = net.createServer(() => undefined); // accepts, never says a word
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      // The child is killed at 30 s: a connect timeout above 10 s would fail this test with no output.
+      const result = await runCli(['current'], { env: { DATABASE_URL: `postgresql://u:p@127.0.0.1:${port}/db` }, timeoutMs: 30_000 });
+      expectCliError(result, 'E_CONNECT_TIMEOUT', 1);
+      expect(result.stderr).toContain(`127.0.0.1:${port}`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a wrong password: E_AUTH_FAILED, exit 1, the password never shown', async () => {
+    const url = new URL(database.url);
+    url.password = 'wrong-password-123';
+    const result = await runCli(['current'], { env: { DATABASE_URL: url.toString() } });
+    expectCliError(result, 'E_AUTH_FAILED', 1);
+    expect(result.stderr).not.toContain('wrong-password-123');
+  });
+
+  it('a database that does not exist: E_DATABASE_MISSING, exit 1', async () => {
+    const result = await runCli(['current'], { env: { DATABASE_URL: urlWith(database.url, 'plt_no_such_database') } });
+    expectCliError(result, 'E_DATABASE_MISSING', 1);
+    expect(result.stderr).toContain('"plt_no_such_database"');
+  });
+});
+
+describe('revision references', () => {
+  it('an unknown id: E_REVISION_UNKNOWN, exit 2', async () => {
+    expectCliError(await cli(['upgrade', '042_nothing']), 'E_REVISION_UNKNOWN', 2);
+  });
+
+  it('an ambiguous prefix: E_REVISION_AMBIGUOUS naming the candidates, exit 2', async () => {
+    const result = await cli(['--json', 'upgrade', '00']);
+    expectCliError(result, 'E_REVISION_AMBIGUOUS', 2);
+    expect(JSON.parse(result.stdout).error.candidates).toEqual(['001_first', '002_second', '003_third']);
+  });
+
+  it('downgrade -1 at base: E_DOWNGRADE_AT_BASE, exit 2', async () => {
+    expectCliError(await cli(['downgrade', '-1']), 'E_DOWNGRADE_AT_BASE', 2);
+  });
+
+  it('+N beyond head: E_REVISION_RANGE, exit 2', async () => {
+    expectCliError(await cli(['upgrade', '+4']), 'E_REVISION_RANGE', 2);
+  });
+
+  it('a database at a revision that no file defines: E_VERSION_UNKNOWN, exit 1, nothing run', async () => {
+    const stranger = await createTestDatabase({ from: 'empty' });
+    try {
+      const client = await stranger.connect();
+      await client.query(`CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('007_from_another_branch')`);
+      for (const command of [['upgrade', 'head'], ['current']]) {
+        const result = await runCli(['--revisions-dir', LINEAR, ...command], { env: { DATABASE_URL: stranger.url } });
+        expectCliError(result, 'E_VERSION_UNKNOWN', 1);
+        expect(result.stderr).toContain('"007_from_another_branch"');
+      }
+      const tables = await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
+      expect(tables.rows).toEqual([{ tablename: 'alembic_version' }]);
+    } finally {
+      await stranger.drop();
+    }
+  });
+
+  it('command-line usage errors (unknown command, missing argument): exit 2, no stack', async () => {
+    for (const args of [['upgrayedd', 'head'], ['upgrade'], ['history', '--frobnicate']]) {
+      const result = await runCli(args);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/^error: /m);
+      expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    }
+  });
+});
+
+describe('revision graphs and files', () => {
+  it('two files with the same id: E_GRAPH_DUPLICATE naming both files, exit 1', async () => {
+    const dir = folder({
+      [revisionFileName('001_first', 0)]: revisionSource('001_first', null),
+      [revisionFileName('001_first_copy', 1)]: revisionSource('001_first', null).replace('t_001_first', 't_copy'),
+    });
+    const result = await cli(['upgrade', 'head'], dir);
+    expectCliError(result, 'E_GRAPH_DUPLICATE', 1);
+    expect(result.stderr).toContain(revisionFileName('001_first', 0));
+    expect(result.stderr).toContain(revisionFileName('001_first_copy', 1));
+  });
+
+  it('a cycle: E_GRAPH_CYCLE showing it, exit 1', async () => {
+    const dir = folder({
+      [revisionFileName('001_a', 0)]: revisionSource('001_a', '003_c'),
+      [revisionFileName('002_b', 1)]: revisionSource('002_b', '001_a'),
+      [revisionFileName('003_c', 2)]: revisionSource('003_c', '002_b'),
+    });
+    const result = await cli(['upgrade', 'heads'], dir);
+    expectCliError(result, 'E_GRAPH_CYCLE', 1);
+    expect(result.stderr).toMatch(/001_a -> 003_c -> 002_b -> 001_a/);
+  });
+
+  it('a missing parent or dependency: E_GRAPH_MISSING_PARENT, exit 1', async () => {
+    const parent = folder({ [revisionFileName('002_orphan')]: revisionSource('002_orphan', '001_gone') });
+    const result = await cli(['upgrade', 'head'], parent);
+    expectCliError(result, 'E_GRAPH_MISSING_PARENT', 1);
+    expect(result.stderr).toContain('"001_gone"');
+    const dependency = folder({ [revisionFileName('001_needs')]: revisionSource('001_needs', null, "export const dependsOn = '000_gone';") });
+    expectCliError(await cli(['history'], dependency), 'E_GRAPH_MISSING_PARENT', 1);
+  });
+
+  it('a syntax error: E_REVISION_LOAD naming the file and the line, exit 1', async () => {
+    const name = revisionFileName('001_broken');
+    const dir = folder({ [name]: revisionSource('001_broken', null).replace('export async function up', 'export async functio up') });
+    const result = await cli(['upgrade', 'head'], dir);
+    expectCliError(result, 'E_REVISION_LOAD', 1);
+    expect(result.stderr).toContain(name);
+    expect(result.stderr).toMatch(/does not compile/);
+  });
+
+  it('a file that throws on import: E_REVISION_LOAD with its message, exit 1', async () => {
+    const dir = folder({ [revisionFileName('001_throws')]: `throw new Error('boom while importing');\n${revisionSource('001_throws', null)}` });
+    const result = await cli(['upgrade', 'head'], dir);
+    expectCliError(result, 'E_REVISION_LOAD', 1);
+    expect(result.stderr).toContain('boom while importing');
+  });
+
+  it('an unknown export, a missing export, an id longer than 32: E_REVISION_INVALID, exit 1', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['001_extra', revisionSource('001_extra', null, 'export const downRevisions = null;'), 'unknown export "downRevisions"'],
+      ['001_nomessage', revisionSource('001_nomessage', null).replace(/export const message = .*\n/, ''), 'missing export "message"'],
+      ['001_' + 'x'.repeat(29), revisionSource('001_' + 'x'.repeat(29), null).replace(/CREATE TABLE \w+/, 'CREATE TABLE t').replace(/DROP TABLE \w+/, 'DROP TABLE t'), 'longer than 32'],
+    ];
+    for (const [id, source, message] of cases) {
+      const result = await cli(['history'], folder({ [revisionFileName(id)]: source }));
+      expectCliError(result, 'E_REVISION_INVALID', 1);
+      expect(result.stderr).toContain(message);
+    }
+  });
+});
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+// The URL parser is what the CLI relies on to never echo a password; keep the contract visible here.
+it('the test database URL carries a password (so the masking checks above mean something)', () => {
+  expect(parseDatabaseUrl(database.url).password).toBeTruthy();
+});
