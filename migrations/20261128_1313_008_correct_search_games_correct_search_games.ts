@@ -8,8 +8,10 @@
  * the order (rank descending, then title; id breaks the remaining ties) are the seed's.
  * idx_games_search_vector replaces idx_games_fulltext_search (the same expression, now stored);
  * the seed's required idx_games_title_search stays.
- * Adding a stored generated column rewrites games under an ACCESS EXCLUSIVE lock (seconds per
- * million rows): run it in a maintenance window at scale.
+ * Non-transactional, so that the GIN index is built and the old one dropped CONCURRENTLY. Adding a
+ * stored generated column still rewrites games under an ACCESS EXCLUSIVE lock (the one exemption
+ * in migrations/lint-exemptions.json, with its reason): games is the shared catalogue, written by
+ * imports, not by users. Every step can run again, so an interrupted run is simply repeated.
  * Frozen once released: change the schema with a new revision, never by editing this one.
  */
 import { sql, type Kysely } from 'kysely';
@@ -18,6 +20,19 @@ export const revision = '008_correct_search_games';
 export const downRevision = '007_correct_user_game_stats';
 export const message = 'Correct search_games';
 export const createDate = '2026-11-28T13:13:00Z';
+export const transactional = false;
+
+/** Runs statements in one transaction of their own (this revision runs outside the runner's). */
+async function inTransaction(db: Kysely<any>, statements: readonly string[]): Promise<void> {
+  await sql.raw('BEGIN').execute(db);
+  try {
+    for (const statement of statements) await sql.raw(statement).execute(db);
+    await sql.raw('COMMIT').execute(db);
+  } catch (error) {
+    await sql.raw('ROLLBACK').execute(db).catch(() => undefined);
+    throw error;
+  }
+}
 
 /*
  * LANGUAGE sql STABLE: the planner inlines the function into the caller's query, uses the GIN
@@ -58,20 +73,17 @@ AS $$
 $$`;
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql.raw(
-    `ALTER TABLE games ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, ''))) STORED`,
-  ).execute(db);
-  await sql.raw(
+  await inTransaction(db, [
+    `ALTER TABLE games ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, ''))) STORED`,
     `COMMENT ON COLUMN games.search_vector IS 'Full-text vector of title and description (english), maintained by PostgreSQL; search_games() ranks on it'`,
-  ).execute(db);
-  await sql`DROP INDEX idx_games_fulltext_search`.execute(db);
-  await sql`CREATE INDEX idx_games_search_vector ON games USING gin (search_vector)`.execute(db);
-  await sql.raw(CREATE_SEARCH_FUNCTION).execute(db);
+  ]);
+  await sql`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_games_search_vector ON games USING gin (search_vector)`.execute(db);
+  await inTransaction(db, [CREATE_SEARCH_FUNCTION]);
+  await sql`DROP INDEX CONCURRENTLY IF EXISTS idx_games_fulltext_search`.execute(db);
 }
 
-/** Restores the seed's search_games (text for text as 003 created it) and its expression index. */
-export async function down(db: Kysely<any>): Promise<void> {
-  await sql.raw(`
+/** The seed's search_games, text for text as 003 created it (pg_proc.prosrc keeps the text). */
+const SEED_SEARCH_FUNCTION = `
         CREATE OR REPLACE FUNCTION search_games(
             search_query TEXT,
             user_id_param VARCHAR(255) DEFAULT NULL,
@@ -107,9 +119,14 @@ export async function down(db: Kysely<any>): Promise<void> {
             LIMIT limit_param;
         END;
         $$ LANGUAGE plpgsql;
-    `).execute(db);
+    `;
+
+/** Restores the seed's search_games and its expression index. */
+export async function down(db: Kysely<any>): Promise<void> {
+  await inTransaction(db, [SEED_SEARCH_FUNCTION]);
   await sql.raw(
-    `CREATE INDEX idx_games_fulltext_search ON games USING gin (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, '')))`,
+    `CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_games_fulltext_search ON games USING gin (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, '')))`,
   ).execute(db);
-  await sql`ALTER TABLE games DROP COLUMN search_vector`.execute(db);
+  await sql`DROP INDEX CONCURRENTLY IF EXISTS idx_games_search_vector`.execute(db);
+  await inTransaction(db, ['ALTER TABLE games DROP COLUMN IF EXISTS search_vector']);
 }

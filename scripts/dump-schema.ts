@@ -38,7 +38,7 @@ async function describeFreshHead(): Promise<{ heads: string[]; description: stri
     const graph = new RevisionGraph(await loadRevisions(path.join(PROJECT_ROOT, 'migrations')));
     const client = await connect(url);
     try {
-      await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: SETTINGS });
+      await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: SETTINGS, directUrl: url });
     } finally {
       await disconnect(client);
     }

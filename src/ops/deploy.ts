@@ -37,14 +37,14 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   });
   log(`    ${backup.path} (${backup.method})`);
   const restoreHint = `To return to the state before this deploy: play-later-db restore ${backup.path}`;
-  return withDatabase(config, options.session, async ({ client }) => {
+  return withDatabase(config, options.session, async ({ client, url }) => {
     let before: string[] = [];
     let current = 'upgrade head';
     try {
       log('2/4 upgrade head');
       before = await readHeads(client);
       const target = resolveUpgradeTarget(graph, 'head', graph.appliedFrom(before));
-      const run = await runToTarget({ client, graph, target, settings: config, log, onStep: options.onStep });
+      const run = await runToTarget({ client, graph, target, settings: config, directUrl: config.directDatabaseUrl ?? url, log, onStep: options.onStep });
       current = 'refresh stats';
       log('3/4 SELECT refresh_user_stats()');
       await client.query('SELECT refresh_user_stats()');

@@ -32,7 +32,7 @@ export async function withDeclaredAndHead<T>(
   return withScratchDatabases(serverUrl, ['declared', 'head'], async ({ declared, head }) => {
     await applyDeclaredSchema(declared.client, files);
     const { graph } = options;
-    await runToTarget({ client: head.client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: options.settings });
+    await runToTarget({ client: head.client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: options.settings, directUrl: head.url });
     for (const table of BOOKKEEPING_TABLES) await head.client.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
     return work({ declared, head });
   });

@@ -147,11 +147,11 @@ describe('revision --autogenerate', () => {
       const generated = graph.heads[0]!;
       const parent = graph.get(generated).parents[0]!;
       const client = await database.connect();
-      await migrateTo(client, graph, parent);
+      await migrateTo(client, graph, parent, database.directUrl);
       const headBefore = await describeForComparison(client);
-      await migrateTo(client, graph, generated);
+      await migrateTo(client, graph, generated, database.directUrl);
       expect(await describeForComparison(client)).toEqual(await describeDeclared(workspace.schemaDir));
-      await migrateTo(client, graph, parent);
+      await migrateTo(client, graph, parent, database.directUrl);
       expect(await describeForComparison(client)).toEqual(headBefore);
     } finally {
       workspace.remove();

@@ -114,6 +114,6 @@ export async function createSeedEraDatabase(
   const database = await createTestDatabase({ from: SEED_REVISION, server });
   const client = await database.connect();
   await insertSeedEraData(client);
-  if (revision !== SEED_REVISION) await migrateTo(client, graph, revision);
+  if (revision !== SEED_REVISION) await migrateTo(client, graph, revision, database.directUrl);
   return { database, client };
 }
