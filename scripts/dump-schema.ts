@@ -49,15 +49,24 @@ async function describeFreshHead(): Promise<{ heads: string[]; description: stri
   }
 }
 
-const { values } = parseArgs({ options: { describe: { type: 'string' }, out: { type: 'string' } } });
-if (values.describe !== undefined) {
-  if (!values.out) throw new Error('--describe URL needs --out FILE');
-  const { description } = await describeDatabase(values.describe);
-  writeFileSync(path.resolve(values.out), description);
-  console.error(`Wrote ${values.out}`);
-} else {
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { describe: { type: 'string' }, out: { type: 'string' } } });
+  if (values.describe !== undefined) {
+    if (!values.out) throw new Error('--describe URL needs --out FILE');
+    const { description } = await describeDatabase(values.describe);
+    writeFileSync(path.resolve(values.out), description);
+    console.error(`Wrote ${values.out}`);
+    return;
+  }
   const { heads, description } = await describeFreshHead();
   const out = path.resolve(PROJECT_ROOT, values.out ?? SCHEMA_FILE);
   writeFileSync(out, renderSchemaFile(heads, description));
   console.error(`Wrote ${path.relative(PROJECT_ROOT, out)} (head: ${heads.join(', ')})`);
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`schema:dump failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 }

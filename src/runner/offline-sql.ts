@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { MIGRATION_LOCK_KEY } from './migration-lock.js';
-import { capturingKysely, OfflineUnsupported } from './offline-kysely.js';
+import { capturingKysely, OfflineUnsupported, type OfflineRows } from './offline-kysely.js';
 import { planSteps, type Direction, type Target } from './plan.js';
 import type { Revision } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
@@ -13,27 +13,46 @@ import { CREATE_VERSION_TABLE_SQL, VERSION_TABLE, versionUpdateSql } from './ver
 const OFFLINE_HOST = 'offline SQL (play-later-db --sql)';
 
 /**
- * The statements a revision's up or down sends, captured without a database. A revision that needs
- * a database to decide (it reads rows, or throws because context.offline is true) fails with
- * E_OFFLINE_UNSUPPORTED naming it.
+ * The statements a revision's up or down sends, captured without a database. Queries return no
+ * rows. A revision that looks at rows is run a second time with one (empty) row: when its SQL stays
+ * the same, it read them only to report (context.log), and the script is right; when the SQL
+ * changes, it decides from data, which plain SQL cannot, and it fails with E_OFFLINE_UNSUPPORTED
+ * naming it; so does a revision that throws (e.g. because context.offline is true).
  */
 export async function captureRevisionSql(revision: Revision, direction: Direction, log: (message: string) => void = () => undefined): Promise<string[]> {
+  const first = await capturePass(revision, direction, 'none', log);
+  if (!first.readRows) return first.statements;
+  const second = await capturePass(revision, direction, 'one', () => undefined);
+  if (second.statements.join('\n') !== first.statements.join('\n')) {
+    throw offlineUnsupported(revision, direction, 'its SQL depends on the rows a query returns');
+  }
+  log(`${revision.id} reads query results only to report them; offline, its report shows no rows.`);
+  return first.statements;
+}
+
+async function capturePass(
+  revision: Revision,
+  direction: Direction,
+  rows: OfflineRows,
+  log: (message: string) => void,
+): Promise<{ statements: string[]; readRows: boolean }> {
   const statements: string[] = [];
-  const { db, readRows } = capturingKysely(statements);
-  let failure: unknown;
+  const { db, readRows } = capturingKysely(statements, rows);
   try {
     await revision[direction](db, { log, offline: true });
   } catch (error) {
-    failure = error;
+    const reason = error instanceof OfflineUnsupported ? error.message : readRows() ? `it reads the rows of a query and fails without them (${messageOf(error)})` : messageOf(error);
+    throw offlineUnsupported(revision, direction, reason);
   }
-  if (failure !== undefined || readRows()) {
-    const reason = failure instanceof OfflineUnsupported || failure === undefined ? 'it reads the rows of a query' : messageOf(failure);
-    throw new PlayLaterError('E_OFFLINE_UNSUPPORTED', `Revision ${revision.id} (${path.basename(revision.file)}) cannot be rendered as offline SQL: ${failure instanceof OfflineUnsupported ? failure.message : reason}.`, {
-      hint: `Its ${direction === 'up' ? 'upgrade' : 'downgrade'} decides from data in the database, so it must run online (play-later-db ${direction === 'up' ? 'upgrade' : 'downgrade'} without --sql); or render only the revisions around it with a from:to range.`,
-      data: { revision: revision.id, file: revision.file },
-    });
-  }
-  return statements;
+  return { statements, readRows: readRows() };
+}
+
+function offlineUnsupported(revision: Revision, direction: Direction, reason: string): PlayLaterError {
+  const command = direction === 'up' ? 'upgrade' : 'downgrade';
+  return new PlayLaterError('E_OFFLINE_UNSUPPORTED', `Revision ${revision.id} (${path.basename(revision.file)}) cannot be rendered as offline SQL: ${reason}.`, {
+    hint: `Its ${command} decides from data in the database, so it must run online (play-later-db ${command} without --sql); or render only the revisions around it with a from:to range.`,
+    data: { revision: revision.id, file: revision.file },
+  });
 }
 
 export interface OfflineOptions {

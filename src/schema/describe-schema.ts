@@ -3,12 +3,6 @@ import type pg from 'pg';
 /** The runner's own tables: left out of a description of the application's schema. */
 export const BOOKKEEPING_TABLES = ['alembic_version', 'play_later_revision_history'];
 
-/** One object of the description: its kind and name (e.g. `index idx_games_igdb_id`), and its SQL. */
-export interface SchemaObject {
-  key: string;
-  sql: string;
-}
-
 export interface DescribeOptions {
   schema?: string;
   includeBookkeeping?: boolean;
@@ -21,25 +15,16 @@ export interface DescribeOptions {
  * entries in pg_constraint) are normalized away.
  */
 export async function describeSchema(client: pg.Client, options: DescribeOptions = {}): Promise<string> {
-  const objects = await describeSchemaObjects(client, options);
-  return `${objects.map((object) => object.sql).join('\n\n')}\n`;
-}
-
-/** The same description, object by object, in the same order: for comparisons that name what differs. */
-export async function describeSchemaObjects(client: pg.Client, options: DescribeOptions = {}): Promise<SchemaObject[]> {
   const schema = options.schema ?? 'public';
   const skip = options.includeBookkeeping ? [] : BOOKKEEPING_TABLES;
-  const objects: SchemaObject[] = [];
-  const add = (key: string, sql: string): void => {
-    objects.push({ key, sql });
-  };
+  const blocks: string[] = [];
   const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = [schema]): Promise<R[]> =>
     (await client.query<R>(text, values)).rows;
 
   const extensions = await q<{ extname: string }>(
     `SELECT e.extname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = $1 ORDER BY 1`,
   );
-  for (const { extname } of extensions) add(`extension ${extname}`, `CREATE EXTENSION ${quoteIdent(extname)};`);
+  for (const { extname } of extensions) blocks.push(`CREATE EXTENSION ${quoteIdent(extname)};`);
 
   const types = await q<{ name: string; labels: string[] | null; domain: string | null }>(
     `SELECT t.typname AS name,
@@ -51,8 +36,7 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
       ORDER BY 1`,
   );
   for (const type of types) {
-    add(
-      `type ${type.name}`,
+    blocks.push(
       type.labels
         ? `CREATE TYPE ${quoteIdent(type.name)} AS ENUM (${type.labels.map(quoteLiteral).join(', ')});`
         : `CREATE DOMAIN ${quoteIdent(type.name)} AS ${type.domain};`,
@@ -70,7 +54,7 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
       ORDER BY 1`,
     [schema, skip],
   );
-  for (const sequence of sequences) add(`sequence ${sequence.name}`, `CREATE SEQUENCE ${quoteIdent(sequence.name)} ${sequence.definition};`);
+  for (const sequence of sequences) blocks.push(`CREATE SEQUENCE ${quoteIdent(sequence.name)} ${sequence.definition};`);
 
   const tables = await q<{ oid: number; name: string; comment: string | null }>(
     `SELECT c.oid, c.relname AS name, obj_description(c.oid, 'pg_class') AS comment
@@ -120,7 +104,7 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
     for (const constraint of constraints) {
       statements.push(`ALTER TABLE ${quoteIdent(table.name)} ADD CONSTRAINT ${quoteIdent(constraint.name)} ${normalizeDeparse(constraint.definition)};`);
     }
-    add(`table ${table.name}`, statements.join('\n'));
+    blocks.push(statements.join('\n'));
   }
 
   const views = await q<{ name: string; kind: string; definition: string; comment: string | null }>(
@@ -132,11 +116,11 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
     const kind = view.kind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW';
     const statements = [`CREATE ${kind} ${quoteIdent(view.name)} AS\n${normalizeDeparse(view.definition.trimEnd())}`];
     if (view.comment !== null) statements.push(`COMMENT ON ${kind} ${quoteIdent(view.name)} IS ${quoteLiteral(view.comment)};`);
-    add(`${kind.toLowerCase()} ${view.name}`, statements.join('\n'));
+    blocks.push(statements.join('\n'));
   }
 
-  const indexes = await q<{ name: string; definition: string }>(
-    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
+  const indexes = await q<{ definition: string }>(
+    `SELECT pg_get_indexdef(i.indexrelid) AS definition
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND NOT (t.relname = ANY($2))
@@ -144,7 +128,7 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
       ORDER BY c.relname`,
     [schema, skip],
   );
-  for (const index of indexes) add(`index ${index.name}`, `${normalizeDeparse(index.definition)};`);
+  for (const index of indexes) blocks.push(`${normalizeDeparse(index.definition)};`);
 
   const functions = await q<{ definition: string; comment: string | null; signature: string }>(
     `SELECT pg_get_functiondef(p.oid) AS definition, obj_description(p.oid, 'pg_proc') AS comment,
@@ -157,17 +141,17 @@ export async function describeSchemaObjects(client: pg.Client, options: Describe
   for (const fn of functions) {
     const statements = [`${fn.definition.trimEnd()};`];
     if (fn.comment !== null) statements.push(`COMMENT ON FUNCTION ${fn.signature} IS ${quoteLiteral(fn.comment)};`);
-    add(`function ${fn.signature}`, statements.join('\n'));
+    blocks.push(statements.join('\n'));
   }
 
-  const triggers = await q<{ name: string; definition: string }>(
-    `SELECT format('%s.%s', c.relname, t.tgname) AS name, pg_get_triggerdef(t.oid) AS definition
+  const triggers = await q<{ definition: string }>(
+    `SELECT pg_get_triggerdef(t.oid) AS definition
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY c.relname, t.tgname`,
   );
-  for (const trigger of triggers) add(`trigger ${trigger.name}`, `${trigger.definition};`);
+  for (const trigger of triggers) blocks.push(`${trigger.definition};`);
 
-  return objects;
+  return `${blocks.join('\n\n')}\n`;
 }
 
 /**

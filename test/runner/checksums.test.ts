@@ -3,25 +3,28 @@
  * applied revision makes upgrade refuse (E_CHECKSUM_MISMATCH naming the file) until
  * `checksum accept`; a database migrated by the seed's Alembic (no history) is adopted.
  */
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/runner/load-revisions.js';
-import { revisionsDirWith } from '../support/revision-fixtures.js';
+import { projectRevisions, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli } from '../support/run-cli.js';
+import { PROJECT_ROOT, SEED_REVISION } from '../support/template-databases.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** The project's own revisions: the fixtures below go after its head. */
+const PROJECT = await projectRevisions();
 
 const fixtures = revisionsDirWith([
   {
-    id: '006_fixture_table',
-    parent: '005_add_database_views',
+    id: '901_fixture_table',
+    parent: PROJECT.head,
     up: `await sql\`CREATE TABLE fixture_checked (id integer)\`.execute(db);`,
     down: `await sql\`DROP TABLE fixture_checked\`.execute(db);`,
   },
 ]);
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plt-no-embedded-'));
 const fileOf = (id: string): string => path.join(fixtures.dir, readdirSync(fixtures.dir).find((name) => name.includes(id))!);
 let database: TestDatabase;
 let client: pg.Client;
@@ -33,11 +36,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await database?.drop();
   fixtures.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const cli = (...args: string[]) =>
-  runCli(args, { env: { DATABASE_URL: database.url, PLAY_LATER_REVISIONS_DIR: fixtures.dir, PLAY_LATER_DATA_DIR: dataDir } });
+  runCli(args, { env: fixtures.env(database.url) });
 
 async function history(): Promise<{ revision: string; direction: string; checksum: string }[]> {
   return (await client.query(`SELECT revision, direction, checksum FROM play_later_revision_history ORDER BY id`)).rows;
@@ -45,11 +47,11 @@ async function history(): Promise<{ revision: string; direction: string; checksu
 
 describe('revision checksums', () => {
   it('records the checksum, time, duration and who for every revision applied', async () => {
-    expect((await cli('upgrade', '005_add_database_views')).code).toBe(0);
+    expect((await cli('upgrade', PROJECT.head)).code).toBe(0);
     const rows = await client.query(
       `SELECT revision, direction, status, checksum, file, applied_at IS NOT NULL AS applied, duration_ms >= 0 AS timed, applied_by = current_user AS by_user, application, host FROM play_later_revision_history ORDER BY id`,
     );
-    expect(rows.rows).toHaveLength(5);
+    expect(rows.rows.map((row) => row.revision)).toEqual(PROJECT.order);
     for (const row of rows.rows) {
       expect(row).toMatchObject({ direction: 'up', status: 'done', applied: true, timed: true, by_user: true, application: 'play-later-db' });
       expect(row.checksum).toBe(sha256(readFileSync(fileOf(row.revision), 'utf8')));
@@ -59,38 +61,45 @@ describe('revision checksums', () => {
   });
 
   it('adopts a database migrated by the seed\'s Alembic (alembic_version, no history): checksums recorded, nothing re-run', async () => {
-    await client.query('DROP TABLE play_later_revision_history');
-    const result = await cli('upgrade', 'head');
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/Recorded the checksums of 5 applied revision\(s\) that had no history yet \(adopted\): 001_initial_schema, .*005_add_database_views/);
-    expect((await history()).map((row) => `${row.revision} ${row.direction}`)).toEqual([
-      '001_initial_schema adopt',
-      '002_add_performance_indexes adopt',
-      '003_add_functions_triggers adopt',
-      '004_add_session_management adopt',
-      '005_add_database_views adopt',
-      '006_fixture_table up',
-    ]);
+    const adopted = await createTestDatabase({ from: 'empty' });
+    try {
+      const loader = await adopted.connect();
+      // A plain pg_dump of a database the seed's Alembic migrated to 005 (see scripts/seed-alembic/).
+      await loader.query(readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'seed-alembic', 'alembic-005-dump.sql'), 'utf8'));
+      const result = await runCli(['upgrade', 'head'], { env: fixtures.env(adopted.url) });
+      expect(result.code, result.stderr).toBe(0);
+      const seed = PROJECT.order.slice(0, PROJECT.order.indexOf(SEED_REVISION) + 1);
+      expect(result.stdout).toContain(`Recorded the checksums of ${seed.length} applied revision(s) that had no history yet (adopted): ${seed.join(', ')}.`);
+      const rows = await loader.query(`SELECT revision, direction FROM public.play_later_revision_history ORDER BY id`);
+      expect(rows.rows.map((row) => `${row.revision} ${row.direction}`)).toEqual([
+        ...seed.map((id) => `${id} adopt`),
+        ...PROJECT.order.slice(seed.length).map((id) => `${id} up`),
+        '901_fixture_table up',
+      ]);
+    } finally {
+      await adopted.drop();
+    }
   });
 
   it('refuses to upgrade or downgrade after an applied revision was edited, naming the file', async () => {
-    appendFileSync(fileOf('006_fixture_table'), '\n// edited after it was applied\n');
-    const relative = path.relative(process.cwd(), fileOf('006_fixture_table'));
+    expect((await cli('upgrade', 'head')).code).toBe(0);
+    appendFileSync(fileOf('901_fixture_table'), '\n// edited after it was applied\n');
+    const relative = path.relative(process.cwd(), fileOf('901_fixture_table'));
     for (const args of [['upgrade', 'head'], ['downgrade', '-1'], ['--json', 'upgrade', 'head']]) {
       const result = await cli(...args);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`error E_CHECKSUM_MISMATCH: Applied revision file(s) changed since they were applied: ${relative}.`);
-      expect(result.stderr).toContain('play-later-db checksum accept 006_fixture_table');
+      expect(result.stderr).toContain('play-later-db checksum accept 901_fixture_table');
     }
-    expect((await client.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: '006_fixture_table' }]);
+    expect((await client.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: '901_fixture_table' }]);
   });
 
   it('`checksum accept` records the new checksum; then upgrade runs again', async () => {
-    const accepted = await cli('checksum', 'accept', '006');
+    const accepted = await cli('checksum', 'accept', '901');
     expect(accepted.code, accepted.stderr).toBe(0);
-    const newChecksum = sha256(readFileSync(fileOf('006_fixture_table'), 'utf8'));
-    expect(accepted.stdout).toContain(`Accepted the current checksum of 006_fixture_table`);
-    expect((await history()).at(-1)).toEqual({ revision: '006_fixture_table', direction: 'accept', checksum: newChecksum });
+    const newChecksum = sha256(readFileSync(fileOf('901_fixture_table'), 'utf8'));
+    expect(accepted.stdout).toContain(`Accepted the current checksum of 901_fixture_table`);
+    expect((await history()).at(-1)).toEqual({ revision: '901_fixture_table', direction: 'accept', checksum: newChecksum });
     const result = await cli('upgrade', 'head');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Nothing to do/);
@@ -98,9 +107,9 @@ describe('revision checksums', () => {
 
   it('refuses to accept the checksum of a revision that is not applied', async () => {
     expect((await cli('downgrade', '-1')).code).toBe(0);
-    const result = await cli('checksum', 'accept', '006_fixture_table');
+    const result = await cli('checksum', 'accept', '901_fixture_table');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/error E_REVISION_RANGE: Not applied, so there is no checksum to accept: 006_fixture_table/);
+    expect(result.stderr).toMatch(/error E_REVISION_RANGE: Not applied, so there is no checksum to accept: 901_fixture_table/);
     // Editing a revision that is not applied is fine: it runs as it is now.
     expect((await cli('upgrade', 'head')).code).toBe(0);
   });

@@ -4,69 +4,63 @@
  * and releases the lock, the re-run waits for it and reaches head. Non-transactional: the INVALID
  * index left by an interrupted CREATE INDEX CONCURRENTLY is recognized, dropped and built again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revisionsDirWith } from '../support/revision-fixtures.js';
+import { concurrentIndexFixture, projectRevisions, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli, startCli } from '../support/run-cli.js';
+import { describeOnEachServer } from '../support/servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
 
+/** The project's own revisions: the fixtures below go after its head. */
+const PROJECT = await projectRevisions();
+
 const fixtures = revisionsDirWith([
   {
-    id: '006_fixture_long',
-    parent: '005_add_database_views',
+    id: '901_fixture_long',
+    parent: PROJECT.head,
     up: `await sql\`CREATE TABLE fixture_crash (id integer PRIMARY KEY)\`.execute(db);
   await sql\`INSERT INTO fixture_crash VALUES (1)\`.execute(db);
   context.log('fixture: long statement starts');
   await sql\`SELECT pg_sleep((SELECT seconds FROM fixture_sleep))\`.execute(db);`,
     down: `await sql\`DROP TABLE fixture_crash\`.execute(db);`,
   },
-  {
-    id: '007_fixture_concurrent_index',
-    parent: '006_fixture_long',
-    transactional: false,
-    up: `context.log('fixture: creating the index');
-  await sql\`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_fixture_games_created ON games (created_at)\`.execute(db);`,
-    down: `await sql\`DROP INDEX CONCURRENTLY IF EXISTS idx_fixture_games_created\`.execute(db);`,
-  },
+  concurrentIndexFixture('902_fixture_concurrent_index', '901_fixture_long', `context.log('fixture: creating the index');\n  `),
 ]);
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plt-no-embedded-'));
-let database: TestDatabase;
-let observer: pg.Client;
+afterAll(() => fixtures.cleanup());
 
-beforeAll(async () => {
-  database = await createTestDatabase({ from: 'head' });
-  observer = await database.connect();
-  await observer.query('CREATE TABLE fixture_sleep (seconds integer NOT NULL)');
-  await observer.query('INSERT INTO fixture_sleep VALUES (120)');
-});
-afterAll(async () => {
-  await database?.drop();
-  fixtures.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+describeOnEachServer('kill -9 of the runner', (server) => {
+  let database: TestDatabase;
+  let observer: pg.Client;
 
-const env = (): NodeJS.ProcessEnv => ({ DATABASE_URL: database.url, PLAY_LATER_REVISIONS_DIR: fixtures.dir, PLAY_LATER_DATA_DIR: dataDir });
+  beforeAll(async () => {
+    database = await createTestDatabase({ from: 'head', server });
+    observer = await database.connect();
+    await observer.query('CREATE TABLE fixture_sleep (seconds integer NOT NULL)');
+    await observer.query('INSERT INTO fixture_sleep VALUES (120)');
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
 
-async function versions(): Promise<string[]> {
-  return (await observer.query<{ version_num: string }>('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num);
-}
+  // The non-transactional fixture needs a direct URL behind PgBouncer.
+  const env = (): NodeJS.ProcessEnv => fixtures.env(database.url, { DIRECT_DATABASE_URL: database.directUrl });
 
-/** Server backends of runners (the observer's own connection excluded). */
-async function runnerBackends(match: string): Promise<number> {
-  const result = await observer.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE $1`,
-    [match],
-  );
-  return result.rows[0]!.n;
-}
+  async function versions(): Promise<string[]> {
+    return (await observer.query<{ version_num: string }>('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num);
+  }
 
-describe('kill -9 of the runner', () => {
+  /** Server backends of runners (the observer's own connection excluded). */
+  async function runnerBackends(match: string): Promise<number> {
+    const result = await observer.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE $1`,
+      [match],
+    );
+    return result.rows[0]!.n;
+  }
+
   it('in a long transactional revision: nothing half-applied, the backend stops, a re-run waits for the lock and reaches the revision', async () => {
-    const runner = startCli(['upgrade', '006_fixture_long'], { env: env() });
+    const runner = startCli(['upgrade', '901_fixture_long'], { env: env() });
     await runner.waitForStderr(/fixture: long statement starts/);
     await waitFor('the long statement to run', async () => (await runnerBackends('SELECT pg_sleep%')) === 1);
     runner.child.kill('SIGKILL');
@@ -74,15 +68,15 @@ describe('kill -9 of the runner', () => {
     await observer.query('UPDATE fixture_sleep SET seconds = 0');
 
     // Started at once: the killed runner's backend may still hold the lock until it notices.
-    const rerun = runCli(['upgrade', '006_fixture_long'], { env: env() });
+    const rerun = runCli(['upgrade', '901_fixture_long'], { env: env() });
     // The statement would sleep 120 s; client_connection_check_interval stops it long before.
     await waitFor('the killed runner\'s backend to stop', async () => (await runnerBackends('SELECT pg_sleep((SELECT seconds FROM fixture_sleep))')) === 0 || undefined, 60_000);
     const result = await rerun;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Upgraded 1 revision\(s\)/);
-    expect(await versions()).toEqual(['006_fixture_long']);
+    expect(await versions()).toEqual(['901_fixture_long']);
     expect((await observer.query('SELECT id FROM fixture_crash')).rows).toEqual([{ id: 1 }]);
-    const runs = await observer.query(`SELECT direction, status FROM play_later_revision_history WHERE revision = '006_fixture_long'`);
+    const runs = await observer.query(`SELECT direction, status FROM play_later_revision_history WHERE revision = '901_fixture_long'`);
     expect(runs.rows).toEqual([{ direction: 'up', status: 'done' }]);
   });
 
@@ -106,18 +100,18 @@ describe('kill -9 of the runner', () => {
 
     const index = `SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('idx_fixture_games_created')`;
     expect((await observer.query(index)).rows).toEqual([{ indisvalid: false }]);
-    expect(await versions()).toEqual(['006_fixture_long']);
-    expect((await observer.query(`SELECT status FROM play_later_revision_history WHERE revision = '007_fixture_concurrent_index'`)).rows).toEqual([
+    expect(await versions()).toEqual(['901_fixture_long']);
+    expect((await observer.query(`SELECT status FROM play_later_revision_history WHERE revision = '902_fixture_concurrent_index'`)).rows).toEqual([
       { status: 'running' },
     ]);
 
     const result = await runCli(['upgrade', 'head'], { env: env() });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/WARNING: Revision 007_fixture_concurrent_index \(upgrade\) was interrupted: started .* and never finished/);
-    expect(result.stderr).toMatch(/It left INVALID index\(es\) public\.idx_fixture_games_created: dropping them and running 007_fixture_concurrent_index again/);
+    expect(result.stderr).toMatch(/WARNING: Revision 902_fixture_concurrent_index \(upgrade\) was interrupted: started .* and never finished/);
+    expect(result.stderr).toMatch(/It left INVALID index\(es\) public\.idx_fixture_games_created: dropping them and running 902_fixture_concurrent_index again/);
     expect((await observer.query(index)).rows).toEqual([{ indisvalid: true }]);
-    expect(await versions()).toEqual(['007_fixture_concurrent_index']);
-    const runs = await observer.query(`SELECT direction, status FROM play_later_revision_history WHERE revision = '007_fixture_concurrent_index' ORDER BY id`);
+    expect(await versions()).toEqual(['902_fixture_concurrent_index']);
+    const runs = await observer.query(`SELECT direction, status FROM play_later_revision_history WHERE revision = '902_fixture_concurrent_index' ORDER BY id`);
     expect(runs.rows).toEqual([
       { direction: 'up', status: 'interrupted' },
       { direction: 'up', status: 'done' },

@@ -3,58 +3,58 @@
  * queueing, so the table's readers keep going; it retries with growing pauses and succeeds once the
  * long transaction ends, or fails clearly after its last try.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revisionsDirWith } from '../support/revision-fixtures.js';
+import { projectRevisions, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli, startCli } from '../support/run-cli.js';
+import { describeOnEachServer } from '../support/servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
 
+/** The project's own revisions: the fixtures below go after its head. */
+const PROJECT = await projectRevisions();
+
 const fixtures = revisionsDirWith([
   {
-    id: '006_fixture_alter_games',
-    parent: '005_add_database_views',
+    id: '901_fixture_alter_games',
+    parent: PROJECT.head,
     up: `await sql\`ALTER TABLE games ADD COLUMN fixture_note text\`.execute(db);`,
     down: `await sql\`ALTER TABLE games DROP COLUMN fixture_note\`.execute(db);`,
   },
 ]);
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plt-no-embedded-'));
-let database: TestDatabase;
-let observer: pg.Client;
+afterAll(() => fixtures.cleanup());
 
-beforeAll(async () => {
-  database = await createTestDatabase({ from: 'head' });
-  observer = await database.connect();
-});
-afterAll(async () => {
-  await database?.drop();
-  fixtures.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+describeOnEachServer('lock_timeout with retries', (server) => {
+  let database: TestDatabase;
+  let observer: pg.Client;
 
-function env(retries: number): NodeJS.ProcessEnv {
-  return { DATABASE_URL: database.url, PLAY_LATER_REVISIONS_DIR: fixtures.dir, PLAY_LATER_DATA_DIR: dataDir, PLAY_LATER_LOCK_RETRIES: String(retries) };
-}
-
-async function hasColumn(): Promise<boolean> {
-  const result = await observer.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'games' AND column_name = 'fixture_note'`);
-  return result.rowCount === 1;
-}
-
-/** The backend of the runner while its ALTER TABLE waits for a lock. */
-function runnerWaitingForLock(): Promise<number> {
-  return waitFor('the revision to wait for its lock on games', async () => {
-    const result = await observer.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE games%'`,
-    );
-    return result.rows[0]?.pid;
+  beforeAll(async () => {
+    database = await createTestDatabase({ from: 'head', server });
+    observer = await database.connect();
   });
-}
+  afterAll(async () => {
+    await database?.drop();
+  });
 
-describe('lock_timeout with retries', () => {
+  function env(retries: number): NodeJS.ProcessEnv {
+    return fixtures.env(database.url, { PLAY_LATER_LOCK_RETRIES: String(retries) });
+  }
+
+  async function hasColumn(): Promise<boolean> {
+    const result = await observer.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'games' AND column_name = 'fixture_note'`);
+    return result.rowCount === 1;
+  }
+
+  /** The backend of the runner while its ALTER TABLE waits for a lock. */
+  function runnerWaitingForLock(): Promise<number> {
+    return waitFor('the revision to wait for its lock on games', async () => {
+      const result = await observer.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE games%'`,
+      );
+      return result.rows[0]?.pid;
+    });
+  }
+
   it('gives up its lock request so that later readers of games get through, then succeeds once the long transaction ends', async () => {
     const longTransaction = await database.connect();
     await longTransaction.query('BEGIN');
@@ -77,13 +77,13 @@ describe('lock_timeout with retries', () => {
     expect((await observer.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE pid = $1', [await backendPid(longTransaction)])).rows[0]?.state).toBe(
       'idle in transaction',
     );
-    await runner.waitForStderr(/006_fixture_alter_games: lock_timeout \(1000 ms\) hit, gave up its lock request; try 2 of 31/);
+    await runner.waitForStderr(/901_fixture_alter_games: lock_timeout \(1000 ms\) hit, gave up its lock request; try 2 of 31/);
     expect(await hasColumn()).toBe(false);
 
     await longTransaction.query('COMMIT');
     const result = await runner.result;
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/Running upgrade 006_fixture_alter_games, .*after \d+ lock retries\)/);
+    expect(result.stderr).toMatch(/Running upgrade 901_fixture_alter_games, .*after \d+ lock retries\)/);
     expect(await hasColumn()).toBe(true);
     expect((await runCli(['downgrade', '-1'], { env: env(3) })).code).toBe(0);
   });
@@ -95,14 +95,14 @@ describe('lock_timeout with retries', () => {
     try {
       const result = await runCli(['--lock-timeout', '200', 'upgrade', 'head'], { env: env(2) });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/error E_REVISION_FAILED: Revision 006_fixture_alter_games failed \(upgrade\): canceling statement due to lock timeout/);
+      expect(result.stderr).toMatch(/error E_REVISION_FAILED: Revision 901_fixture_alter_games failed \(upgrade\): canceling statement due to lock timeout/);
       expect(result.stderr).toMatch(/It could not get its locks after 3 tries/);
       expect(result.stderr).toMatch(/try 3 of 3/);
     } finally {
       await longTransaction.query('ROLLBACK');
     }
     expect(await hasColumn()).toBe(false);
-    expect((await observer.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: '005_add_database_views' }]);
+    expect((await observer.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: PROJECT.head }]);
   });
 });
 

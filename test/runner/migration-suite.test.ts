@@ -30,7 +30,7 @@ describeOnEachServer('migration suite', (server) => {
     const applied = graph.appliedFrom(await readHeads(client));
     const target =
       direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
-    await runToTarget({ client, graph, target, settings: TEST_SETTINGS, directUrl: database.directUrl });
+    await runToTarget({ client, graph, target, settings: TEST_SETTINGS, directUrl: database.url });
   }
 
   it('has a single head and a single base', () => {

@@ -11,44 +11,42 @@ import { promisify } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSchema } from '../../src/schema/describe-schema.js';
-import { revisionsDirWith } from '../support/revision-fixtures.js';
+import { concurrentIndexFixture, type FixtureProject, projectRevisions, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-const HEAD = '007_fixture_parameters';
+/** The project's own revisions: the fixtures below go after its head. */
+const PROJECT = await projectRevisions();
+
+const HEAD = '902_fixture_parameters';
 const fixtures = revisionsDirWith([
-  {
-    id: '006_fixture_concurrent_index',
-    parent: '005_add_database_views',
-    transactional: false,
-    up: `await sql\`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_fixture_games_created ON games (created_at)\`.execute(db);`,
-    down: `await sql\`DROP INDEX CONCURRENTLY IF EXISTS idx_fixture_games_created\`.execute(db);`,
-  },
+  concurrentIndexFixture('901_fixture_concurrent_index', PROJECT.head),
   {
     id: HEAD,
-    parent: '006_fixture_concurrent_index',
+    parent: '901_fixture_concurrent_index',
     up: `await db.schema.createTable('fixture_values').addColumn('name', 'text').addColumn('n', 'integer').addColumn('ok', 'boolean').execute();
-  await db.insertInto('fixture_values').values({ name: "it's $1 -- not a comment", n: 3, ok: true }).execute();`,
+  await db.insertInto('fixture_values').values({ name: "it's $1 -- not a comment", n: 3, ok: true }).execute();
+  const { rows } = await sql<{ n: number }>\`SELECT count(*)::int AS n FROM fixture_values\`.execute(db);
+  context.log('fixture_values holds ' + String(rows[0]?.n ?? 0) + ' row(s)');`,
     down: `await db.schema.dropTable('fixture_values').execute();`,
   },
 ]);
 const readsData = revisionsDirWith([
   {
-    id: '006_fixture_reads_rows',
-    parent: '005_add_database_views',
+    id: '901_fixture_reads_rows',
+    parent: PROJECT.head,
     up: `const rows = await db.selectFrom('games').select('id').execute();
   if (rows.length > 0) await sql\`UPDATE games SET title = title\`.execute(db);`,
     down: '',
   },
   {
-    id: '007_fixture_refuses_offline',
-    parent: '006_fixture_reads_rows',
+    id: '902_fixture_refuses_offline',
+    parent: '901_fixture_reads_rows',
     up: `if (context.offline) throw new Error('it needs the rows of games to decide');`,
     down: '',
   },
 ]);
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'plt-offline-'));
-const neverCreated = path.join(workDir, 'embedded-data-never-created');
 const databases: TestDatabase[] = [];
 afterAll(async () => {
   await Promise.all(databases.map((database) => database.drop()));
@@ -58,10 +56,8 @@ afterAll(async () => {
 });
 
 /** Offline: DATABASE_URL points at a port where nothing listens, so any connection attempt fails. */
-async function offlineSql(revisionsDir: string, ...args: string[]) {
-  return runCli(args, {
-    env: { DATABASE_URL: 'postgresql://nobody:secret@127.0.0.1:1/nothing', PLAY_LATER_REVISIONS_DIR: revisionsDir, PLAY_LATER_DATA_DIR: neverCreated },
-  });
+async function offlineSql(project: FixtureProject, ...args: string[]) {
+  return runCli(args, { env: project.env('postgresql://nobody:secret@127.0.0.1:1/nothing') });
 }
 
 async function applyWithPsql(database: TestDatabase, script: string): Promise<void> {
@@ -77,7 +73,7 @@ async function newDatabase(): Promise<{ database: TestDatabase; client: pg.Clien
 }
 
 const online = (database: TestDatabase, ...args: string[]) =>
-  runCli(args, { env: { DATABASE_URL: database.url, PLAY_LATER_REVISIONS_DIR: fixtures.dir, PLAY_LATER_DATA_DIR: neverCreated } });
+  runCli(args, { env: fixtures.env(database.url) });
 
 async function bookkeeping(client: pg.Client): Promise<unknown> {
   const versions = await client.query('SELECT version_num FROM alembic_version ORDER BY 1');
@@ -100,12 +96,14 @@ describe('offline SQL', () => {
   });
 
   it('upgrade head --sql connects to nothing (not even the embedded server) and, applied with psql, gives the online schema', async () => {
-    const result = await offlineSql(fixtures.dir, 'upgrade', 'head', '--sql');
+    const result = await offlineSql(fixtures, 'upgrade', 'head', '--sql');
     expect(result.code, result.stderr).toBe(0);
-    expect(existsSync(neverCreated)).toBe(false);
+    expect(existsSync(fixtures.embeddedDataDir)).toBe(false);
     expect(result.stdout).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_fixture_games_created');
     expect(result.stdout).toContain(`INSERT INTO alembic_version (version_num) VALUES ('001_initial_schema')`);
     expect(result.stdout).toContain(`values ('it''s $1 -- not a comment', 3, TRUE)`);
+    // It reads rows only for its log: the script is right, and the report says so.
+    expect(result.stderr).toContain(`${HEAD} reads query results only to report them; offline, its report shows no rows.`);
 
     const { database, client } = await newDatabase();
     await applyWithPsql(database, result.stdout);
@@ -118,7 +116,7 @@ describe('offline SQL', () => {
     expect(who.rows).toEqual([{ application: 'psql', host: 'offline SQL (play-later-db --sql)' }]);
 
     // downgrade <from>:<to> --sql takes it back to base.
-    const down = await offlineSql(fixtures.dir, 'downgrade', `${HEAD}:base`, '--sql');
+    const down = await offlineSql(fixtures, 'downgrade', `${HEAD}:base`, '--sql');
     expect(down.code, down.stderr).toBe(0);
     await applyWithPsql(database, down.stdout);
     expect(await describeSchema(client)).toBe('\n');
@@ -128,29 +126,29 @@ describe('offline SQL', () => {
   it('from:to ranges start where the database is; the script refuses a database elsewhere', async () => {
     const { database, client } = await newDatabase();
     expect((await online(database, 'upgrade', '002')).code).toBe(0);
-    const wrongStart = await offlineSql(fixtures.dir, 'upgrade', '003:head', '--sql');
+    const wrongStart = await offlineSql(fixtures, 'upgrade', '003:head', '--sql');
     await expect(applyWithPsql(database, wrongStart.stdout)).rejects.toThrow(/this script expects the database at 003_add_functions_triggers, it is at 002_add_performance_indexes/);
 
-    const range = await offlineSql(fixtures.dir, 'upgrade', '002:head', '--sql');
+    const range = await offlineSql(fixtures, 'upgrade', '002:head', '--sql');
     expect(range.code, range.stderr).toBe(0);
     expect(range.stdout).not.toContain('CREATE TABLE games');
     await applyWithPsql(database, range.stdout);
     expect(await describeSchema(client)).toBe(onlineHead.schema);
 
-    const downgrade = await offlineSql(fixtures.dir, 'downgrade', '-2', '--sql');
+    const downgrade = await offlineSql(fixtures, 'downgrade', '-2', '--sql');
     expect(downgrade.code, downgrade.stderr).toBe(0);
     await applyWithPsql(database, downgrade.stdout);
-    expect((await client.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: '005_add_database_views' }]);
+    expect((await client.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: PROJECT.head }]);
   });
 
-  it('fails with E_OFFLINE_UNSUPPORTED naming a revision that reads rows, or refuses offline mode', async () => {
-    const reads = await offlineSql(readsData.dir, 'upgrade', 'head', '--sql');
+  it('fails with E_OFFLINE_UNSUPPORTED naming a revision whose SQL depends on rows it reads, or that refuses offline mode', async () => {
+    const reads = await offlineSql(readsData, 'upgrade', `${PROJECT.head}:head`, '--sql');
     expect(reads.code).toBe(1);
-    expect(reads.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 006_fixture_reads_rows \(\S+006_fixture_reads_rows\.ts\) cannot be rendered as offline SQL: it reads the rows of a query/);
+    expect(reads.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 901_fixture_reads_rows \(\S+901_fixture_reads_rows\.ts\) cannot be rendered as offline SQL: its SQL depends on the rows a query returns/);
     expect(reads.stdout).toBe('');
 
-    const refuses = await offlineSql(readsData.dir, 'upgrade', '006:head', '--sql');
+    const refuses = await offlineSql(readsData, 'upgrade', '901:head', '--sql');
     expect(refuses.code).toBe(1);
-    expect(refuses.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 007_fixture_refuses_offline .*: it needs the rows of games to decide/);
+    expect(refuses.stderr).toMatch(/error E_OFFLINE_UNSUPPORTED: Revision 902_fixture_refuses_offline .*: it needs the rows of games to decide/);
   });
 });

@@ -45,6 +45,7 @@ export async function buildTemplateDatabases(adminUrl: string): Promise<void> {
 export async function migrateDatabase(url: string, graph: RevisionGraph, reference: string): Promise<void> {
   const client = await connect(url);
   try {
+    // The URL is direct (never PgBouncer here): non-transactional revisions need one.
     await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, reference, new Set()), settings: TEST_SETTINGS, directUrl: url });
   } finally {
     await disconnect(client);
