@@ -25,7 +25,7 @@ export async function computeSchemaChange({ declared, head }: DeclaredAndHead): 
   const declaredText = await describeForComparison(declared.client);
   const headText = await describeForComparison(head.client);
   if (declaredText === headText) return undefined;
-  const [upStructure, downStructure] = [await migraStatements(head.url, declared.url), await migraStatements(declared.url, head.url)];
+  const [upStructure, downStructure] = await Promise.all([migraStatements(head.url, declared.url), migraStatements(declared.url, head.url)]);
   const [headComments, declaredComments] = [await readComments(head.client), await readComments(declared.client)];
   const up = [...upStructure, ...commentStatements(headComments, declaredComments, recreatedOwners(upStructure))];
   const down = [...downStructure, ...commentStatements(declaredComments, headComments, recreatedOwners(downStructure))];

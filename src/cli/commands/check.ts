@@ -16,12 +16,14 @@ interface Disagreement {
 /**
  * Fails (E_DRIFT, exit 1) and prints the difference when the declared schema and the schema the
  * revisions build disagree, and with --live also when the configured database differs from them.
+ * The scratch databases go on the server of the direct URL (CREATE DATABASE cannot go through
+ * PgBouncer), else of the database URL.
  */
 export async function checkCommand(context: CommandContext, flags: CheckFlags): Promise<void> {
   const { config, output } = context;
   const graph = await context.graph();
   await context.withDatabase(async ({ client, url, displayUrl }) => {
-    const { declaredText, headText } = await withDeclaredAndHead(url, { schemaDir: config.schemaDir, graph, settings: config }, async ({ declared, head }) => ({
+    const { declaredText, headText } = await withDeclaredAndHead(config.directDatabaseUrl ?? url, { schemaDir: config.schemaDir, graph, settings: config }, async ({ declared, head }) => ({
       declaredText: await describeForComparison(declared.client),
       headText: await describeForComparison(head.client),
     }));
