@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadRevisions } from '../../src/runner/load-revisions.js';
 import { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { applyDeclaredSchema, readDeclaredSchema } from '../../src/schema/declared-schema.js';
@@ -13,7 +13,7 @@ import { describeForComparison } from '../../src/schema/schema-text-diff.js';
 import { migrateTo } from '../support/migrate.js';
 import { runCli } from '../support/run-cli.js';
 import { createSchemaWorkspace } from '../support/schema-workspace.js';
-import { embeddedServer } from '../support/servers.js';
+import { describeOnEachServer, type TestServer } from '../support/servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 interface DeclaredEdit {
@@ -83,21 +83,14 @@ const EDITS: DeclaredEdit[] = [
   },
 ];
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase({ from: 'empty' });
-});
-afterAll(async () => database?.drop());
-
-const autogenerate = (schemaDir: string, revisionsDir: string) =>
-  runCli(['-d', embeddedServer().adminUrl, '--schema-dir', schemaDir, '--revisions-dir', revisionsDir, 'revision', '--autogenerate', '-m', 'Declared change'], {
+const autogenerate = (server: TestServer, schemaDir: string, revisionsDir: string) =>
+  runCli(['-d', server.adminUrl, '--schema-dir', schemaDir, '--revisions-dir', revisionsDir, 'revision', '--autogenerate', '-m', 'Declared change'], {
     timeoutMs: 120_000,
   });
 
 /** The declared schema of a folder, described as check compares it (built in a fresh database). */
-async function describeDeclared(schemaDir: string): Promise<string> {
-  const scratch = await createTestDatabase({ from: 'empty' });
+async function describeDeclared(server: TestServer, schemaDir: string): Promise<string> {
+  const scratch = await createTestDatabase({ from: 'empty', server });
   try {
     const client = await scratch.connect();
     await applyDeclaredSchema(client, readDeclaredSchema(schemaDir));
@@ -107,63 +100,75 @@ async function describeDeclared(schemaDir: string): Promise<string> {
   }
 }
 
-describe('revision --autogenerate', () => {
-  it('writes no revision when the declaration matches the head', async () => {
-    const workspace = createSchemaWorkspace();
-    try {
-      const before = workspace.revisionFiles();
-      const result = await autogenerate(workspace.schemaDir, workspace.revisionsDir);
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/^No changes: the declared schema matches the revisions' head\. No revision written\./);
-      expect(workspace.revisionFiles()).toEqual(before);
-    } finally {
-      workspace.remove();
-    }
-  });
+// On PostgreSQL 18 and 15: the diff library reads each server's catalogs.
+describeOnEachServer(
+  'revision --autogenerate',
+  (server) => {
+    let database: TestDatabase;
 
-  /** Runs autogenerate on a workspace with `edits` applied; checks the file, then up and down on a database. */
-  async function generateAndApply(edits: readonly DeclaredEdit[]): Promise<void> {
-    const workspace = createSchemaWorkspace();
-    try {
-      const before = workspace.revisionFiles();
-      for (const edit of edits) workspace.edit(edit.file, edit.from, edit.to);
+    beforeAll(async () => {
+      database = await createTestDatabase({ from: 'empty', server });
+    });
+    afterAll(async () => database?.drop());
 
-      const result = await autogenerate(workspace.schemaDir, workspace.revisionsDir);
-
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).not.toMatch(/do not reproduce/);
-      const added = workspace.revisionFiles().filter((name) => !before.includes(name));
-      expect(added).toHaveLength(1);
-      const source = readFileSync(path.join(workspace.revisionsDir, added[0]!), 'utf8');
-      const [upSource] = source.split('export async function down');
-      for (const edit of edits) {
-        expect(upSource, edit.change).toMatch(edit.up);
-        if (edit.flag) expect(source, edit.change).toMatch(edit.flag);
+    it('writes no revision when the declaration matches the head', async () => {
+      const workspace = createSchemaWorkspace();
+      try {
+        const before = workspace.revisionFiles();
+        const result = await autogenerate(server, workspace.schemaDir, workspace.revisionsDir);
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/^No changes: the declared schema matches the revisions' head\. No revision written\./);
+        expect(workspace.revisionFiles()).toEqual(before);
+      } finally {
+        workspace.remove();
       }
-      if (edits.some((edit) => edit.flag)) expect(result.stderr).toMatch(/^WARN: review (up|down): /m);
+    });
 
-      const graph = new RevisionGraph(await loadRevisions(workspace.revisionsDir));
-      const generated = graph.heads[0]!;
-      const parent = graph.get(generated).parents[0]!;
-      const client = await database.connect();
-      await migrateTo(client, graph, parent, database.directUrl);
-      const headBefore = await describeForComparison(client);
-      await migrateTo(client, graph, generated, database.directUrl);
-      expect(await describeForComparison(client)).toEqual(await describeDeclared(workspace.schemaDir));
-      await migrateTo(client, graph, parent, database.directUrl);
-      expect(await describeForComparison(client)).toEqual(headBefore);
-    } finally {
-      workspace.remove();
+    /** Runs autogenerate on a workspace with `edits` applied; checks the file, then up and down on a database. */
+    async function generateAndApply(edits: readonly DeclaredEdit[]): Promise<void> {
+      const workspace = createSchemaWorkspace();
+      try {
+        const before = workspace.revisionFiles();
+        for (const edit of edits) workspace.edit(edit.file, edit.from, edit.to);
+
+        const result = await autogenerate(server, workspace.schemaDir, workspace.revisionsDir);
+
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).not.toMatch(/do not reproduce/);
+        const added = workspace.revisionFiles().filter((name) => !before.includes(name));
+        expect(added).toHaveLength(1);
+        const source = readFileSync(path.join(workspace.revisionsDir, added[0]!), 'utf8');
+        const [upSource] = source.split('export async function down');
+        for (const edit of edits) {
+          expect(upSource, edit.change).toMatch(edit.up);
+          if (edit.flag) expect(source, edit.change).toMatch(edit.flag);
+        }
+        if (edits.some((edit) => edit.flag)) expect(result.stderr).toMatch(/^WARN: review (up|down): /m);
+
+        const graph = new RevisionGraph(await loadRevisions(workspace.revisionsDir));
+        const generated = graph.heads[0]!;
+        const parent = graph.get(generated).parents[0]!;
+        const client = await database.connect();
+        await migrateTo(client, graph, parent, database.directUrl);
+        const headBefore = await describeForComparison(client);
+        await migrateTo(client, graph, generated, database.directUrl);
+        expect(await describeForComparison(client)).toEqual(await describeDeclared(server, workspace.schemaDir));
+        await migrateTo(client, graph, parent, database.directUrl);
+        expect(await describeForComparison(client)).toEqual(headBefore);
+      } finally {
+        workspace.remove();
+      }
     }
-  }
 
-  // One run for every kind of change keeps the suite fast (each run builds two scratch databases).
-  it(`${EDITS.map((edit) => edit.change).join(', ')}: one revision upgrades to the declared schema and downgrades to the head before it`, async () => {
-    await generateAndApply(EDITS);
-  });
+    // One run for every kind of change keeps the suite fast (each run builds two scratch databases).
+    it(`${EDITS.map((edit) => edit.change).join(', ')}: one revision upgrades to the declared schema and downgrades to the head before it`, async () => {
+      await generateAndApply(EDITS);
+    });
 
-  it('a comment alone (which the structural diff does not see) still gives a revision', async () => {
-    await generateAndApply(EDITS.filter((edit) => edit.change === 'change a comment'));
-  });
-});
+    it('a comment alone (which the structural diff does not see) still gives a revision', async () => {
+      await generateAndApply(EDITS.filter((edit) => edit.change === 'change a comment'));
+    });
+  },
+  { kinds: ['embedded', 'pg15'] },
+);
