@@ -1,5 +1,5 @@
 import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-config.js';
-import { withDatabase, type DatabaseSession, type SessionOptions } from '../db/database-session.js';
+import type { DatabaseSession, SessionOptions } from '../db/database-session.js';
 import { loadRevisions } from '../runner/load-revisions.js';
 import { RevisionGraph } from '../runner/revision-graph.js';
 import { Output } from './output.js';
@@ -51,7 +51,9 @@ export class CommandContext {
     };
   }
 
-  withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
+  /** Imported on use: commands that need no database (history, heads, revision) never load pg. */
+  async withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
+    const { withDatabase } = await import('../db/database-session.js');
     return withDatabase(this.config, this.sessionOptions(), work);
   }
 }

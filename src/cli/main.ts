@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
 import { Output } from './output.js';
 
@@ -25,7 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--statement-timeout <ms>', 'statement_timeout for revision statements, 0 = none (default 0)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(maskUrl(text)) });
 
   const run =
     <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<void>) =>
@@ -201,7 +202,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
-      return 2; // commander already printed what was wrong
+      // commander already printed what was wrong on stderr; scripts asking for --json still get JSON.
+      if (argv.includes('--json')) {
+        new Output(true, 'info').result('', { ok: false, error: { code: 'E_USAGE', message: error.message.replace(/^error: /, '') } });
+      }
+      return 2;
     }
     const output = context?.output ?? new Output(argv.includes('--json'), 'info');
     return output.error(error);

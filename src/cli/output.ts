@@ -24,7 +24,7 @@ export class Output {
 
   /** The command's result: `text` for humans, `data` for --json. */
   result(text: string, data: unknown): void {
-    if (this.json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    if (this.json) process.stdout.write(`${maskUrl(JSON.stringify(data, null, 2))}\n`);
     else if (text) process.stdout.write(`${maskUrl(text)}\n`);
   }
 
@@ -40,7 +40,7 @@ export class Output {
         });
     if (this.json) {
       process.stdout.write(
-        `${JSON.stringify({ ok: false, error: { code: rendered.code, message: maskUrl(rendered.message), hint: rendered.hint, ...rendered.data } }, null, 2)}\n`,
+        `${maskUrl(JSON.stringify({ ok: false, error: { code: rendered.code, message: rendered.message, hint: rendered.hint, ...rendered.data } }, null, 2))}\n`,
       );
     }
     process.stderr.write(`error ${rendered.code}: ${maskUrl(rendered.message)}\n`);

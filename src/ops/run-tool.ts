@@ -21,14 +21,14 @@ export function runTool(command: string, args: readonly string[], options: { env
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const finish = (code: number | null, extra = ''): void =>
-      resolve({ code, stdout: maskSecrets(stdout, options.secrets), stderr: maskSecrets(`${stderr}${extra}`, options.secrets).trim() });
+      resolve({ code, stdout: redactSecrets(stdout, options.secrets), stderr: redactSecrets(`${stderr}${extra}`, options.secrets).trim() });
     child.on('error', (error) => finish(null, `${command}: ${error.message}`));
     child.on('close', (code) => finish(code));
   });
 }
 
 /** Masks URL passwords and each literal secret (a password can appear on its own in a message). */
-export function maskSecrets(text: string, secrets: readonly string[] = []): string {
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let masked = maskUrl(text);
   for (const secret of secrets) if (secret) masked = masked.split(secret).join('***');
   return masked;

@@ -8,7 +8,12 @@ import { toRevision, type Revision } from './revision.js';
 /** The package root: revision modules compiled on demand resolve `kysely` from its node_modules. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMPILED_DIR = path.join(PACKAGE_ROOT, 'node_modules', '.cache', 'play-later-db', 'revisions');
-const REVISION_FILE = /^\d{8}_\d{4}_.+\.ts$/;
+/**
+ * Every TypeScript file of the folder is a revision, whatever its name (as Alembic loads every .py
+ * of its versions folder): the file template is configurable, and a file that `revision -m` wrote
+ * must never be skipped silently. Only dot files and declaration files are left out.
+ */
+const REVISION_FILE = /^[^.].*(?<!\.d)\.ts$/;
 
 export interface RevisionSource {
   file: string;
@@ -24,7 +29,7 @@ export function readRevisionSources(revisionsDir: string): RevisionSource[] {
     });
   }
   return readdirSync(revisionsDir)
-    .filter((name) => REVISION_FILE.test(name) && !name.endsWith('.d.ts'))
+    .filter((name) => REVISION_FILE.test(name))
     .sort()
     .map((name) => {
       const file = path.join(revisionsDir, name);

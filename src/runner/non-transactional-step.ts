@@ -3,7 +3,7 @@ import { connect, disconnect } from '../db/connect.js';
 import { PlayLaterError } from '../errors.js';
 import { timeoutSettingsSql, type LockSettings } from './locked-transaction.js';
 import { acquireSessionMigrationLock, releaseSessionMigrationLock } from './migration-lock.js';
-import { captureRevisionSql } from './offline-sql.js';
+import { offlineRevisionSql } from './offline-sql.js';
 import { planSteps, type PlannedStep, type Target } from './plan.js';
 import type { RevisionContext } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
@@ -85,7 +85,7 @@ async function recoverInterrupted(client: pg.Client, step: PlannedStep, log: (me
   if (interrupted.length === 0) return;
   const invalid = await invalidIndexes(client);
   const named = new Set(
-    (await captureRevisionSql(step.revision, step.direction).catch(() => [] as string[])).flatMap((statement) =>
+    (await offlineRevisionSql(step.revision, step.direction).catch(() => [] as string[])).flatMap((statement) =>
       [...statement.matchAll(/[A-Za-z_][A-Za-z0-9_$]*/g)].map((match) => match[0].toLowerCase()),
     ),
   );

@@ -19,7 +19,7 @@ const OFFLINE_HOST = 'offline SQL (play-later-db --sql)';
  * changes, it decides from data, which plain SQL cannot, and it fails with E_OFFLINE_UNSUPPORTED
  * naming it; so does a revision that throws (e.g. because context.offline is true).
  */
-export async function captureRevisionSql(revision: Revision, direction: Direction, log: (message: string) => void = () => undefined): Promise<string[]> {
+export async function offlineRevisionSql(revision: Revision, direction: Direction, log: (message: string) => void = () => undefined): Promise<string[]> {
   const first = await capturePass(revision, direction, 'none', log);
   if (!first.readRows) return first.statements;
   const second = await capturePass(revision, direction, 'one', () => undefined);
@@ -88,7 +88,7 @@ export async function renderOfflineSql(options: OfflineOptions): Promise<string>
     if (step.direction === 'up') next.add(step.revision.id);
     else next.delete(step.revision.id);
     const nextHeads = graph.headsOf(next);
-    const body = (await captureRevisionSql(step.revision, step.direction, options.log)).map(terminated);
+    const body = (await offlineRevisionSql(step.revision, step.direction, options.log)).map(terminated);
     const bookkeeping = [
       ...versionUpdateSql(heads, nextHeads).map((statement) => `${statement};`),
       `${historyInsertSql({ revision: step.revision, direction: step.direction, host: OFFLINE_HOST })};`,

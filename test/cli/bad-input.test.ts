@@ -127,10 +127,20 @@ describe('revision references', () => {
       expect(result.stderr).toMatch(/^error: /m);
       expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
     }
+    const json = await runCli(['--json', 'upgrade']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: { code: 'E_USAGE', message: "missing required argument 'target'" } });
   });
 });
 
 describe('revision graphs and files', () => {
+  it('a revisions folder that does not exist: E_CONFIG, exit 2; an empty one has no head: E_REVISION_UNKNOWN, exit 2', async () => {
+    expectCliError(await cli(['history'], '/nonexistent/plt-revisions'), 'E_CONFIG', 2);
+    const result = await cli(['upgrade', 'head'], folder({}));
+    expectCliError(result, 'E_REVISION_UNKNOWN', 2);
+    expect(result.stderr).toContain('There are no revisions.');
+  });
+
   it('two files with the same id: E_GRAPH_DUPLICATE naming both files, exit 1', async () => {
     const dir = folder({
       [revisionFileName('001_first', 0)]: revisionSource('001_first', null),
@@ -168,7 +178,7 @@ describe('revision graphs and files', () => {
     const result = await cli(['upgrade', 'head'], dir);
     expectCliError(result, 'E_REVISION_LOAD', 1);
     expect(result.stderr).toContain(name);
-    expect(result.stderr).toMatch(/does not compile/);
+    expect(result.stderr).toMatch(/does not compile: .*\n.*\.ts:\d+:\d+: ERROR: Expected "function" but found "functio"/);
   });
 
   it('a file that throws on import: E_REVISION_LOAD with its message, exit 1', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { parseDatabaseUrl } from '../../src/db/database-url.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
+import { fixtureSource } from '../support/revision-fixtures.js';
 import { fixtureDir, revisionFileName, writeRevisionFolder } from '../support/revision-folders.js';
 import { runCli } from '../support/run-cli.js';
 import { embeddedServer } from '../support/servers.js';
@@ -102,18 +103,12 @@ describe('--echo-sql', () => {
   let folder: string;
   beforeAll(() => {
     folder = writeRevisionFolder({
-      [revisionFileName('001_role')]: `import { sql, type Kysely } from 'kysely';
-export const revision = '001_role';
-export const downRevision = null;
-export const message = 'A role with a password';
-export const createDate = '2025-06-01T10:00:00Z';
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql.raw("CREATE ROLE ${role} LOGIN PASSWORD '${rolePassword}'").execute(db);
-}
-export async function down(db: Kysely<any>): Promise<void> {
-  await sql.raw('DROP ROLE ${role}').execute(db);
-}
-`,
+      [revisionFileName('001_role')]: fixtureSource({
+        id: '001_role',
+        parent: null,
+        up: `await sql.raw("CREATE ROLE ${role} LOGIN PASSWORD '${rolePassword}'").execute(db);`,
+        down: `await sql.raw('DROP ROLE ${role}').execute(db);`,
+      }),
     });
   });
   afterAll(async () => {

@@ -95,6 +95,8 @@ describe('revision -m through the CLI', () => {
     const after = new Date();
     const kolkata = (date: Date): string => utcStamp(new Date(date.getTime() + 330 * 60_000)).slice(9);
     expect([`004_zoned_${kolkata(before)}.ts`, `004_zoned_${kolkata(after)}.ts`]).toContain(path.basename(written.file));
+    // A file named by any template is a revision the next command sees.
+    expect(jsonResult(await runCli(['--json', 'heads'], { cwd: project }))).toMatchObject({ heads: ['004_zoned'] });
   });
 
   it('--parents a,b writes a merge revision that loads, becomes the single head and runs', async () => {

@@ -2,46 +2,38 @@
  * `lint` is part of the gate: the project's revisions pass it, and the dangerous operations the
  * issue names fail it, each by its squawk rule, in a new revision written to a copy of the folder.
  */
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { runCli } from '../support/run-cli.js';
+import { revisionsDirWith } from '../support/revision-fixtures.js';
 import { embeddedServer } from '../support/servers.js';
-import { REVISIONS_DIR } from '../support/template-databases.js';
+import { REVISIONS_DIR, loadProjectGraph } from '../support/template-databases.js';
 
-let folders: string[] = [];
 let scratchUrl: string;
+let graph: RevisionGraph;
+const cleanups: Array<() => void> = [];
+const SEED_HEAD = '005_add_database_views';
 
-beforeAll(() => {
+beforeAll(async () => {
   scratchUrl = embeddedServer().adminUrl;
+  graph = await loadProjectGraph();
 });
 afterAll(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  for (const cleanup of cleanups) cleanup();
 });
 
-/** A copy of the project's revisions (and exemptions) plus one new revision 006. */
-function revisionsWith(revision006: { transactional?: boolean; up: string } | null, exemptions?: unknown): string {
-  const folder = mkdtempSync(path.join(os.tmpdir(), 'plt-lint-'));
-  folders.push(folder);
-  for (const name of readdirSync(REVISIONS_DIR)) copyFileSync(path.join(REVISIONS_DIR, name), path.join(folder, name));
-  if (exemptions !== undefined) writeFileSync(path.join(folder, 'lint-exemptions.json'), JSON.stringify(exemptions));
-  if (revision006) {
-    writeFileSync(
-      path.join(folder, '20261128_1200_006_lint_case_lint_case.ts'),
-      `import { sql, type Kysely } from 'kysely';
-export const revision = '006_lint_case';
-export const downRevision = '005_add_database_views';
-export const message = 'lint case';
-export const createDate = '2026-11-28T12:00:00Z';
-${revision006.transactional === false ? 'export const transactional = false;\n' : ''}export async function up(db: Kysely<any>): Promise<void> {
-${revision006.up}
-}
-export async function down(): Promise<void> {}
-`,
-    );
-  }
-  return folder;
+/**
+ * The seed's five revisions (with their exemptions) plus, optionally, a new revision on top of them
+ * and other exemptions: what a case finds is then the new revision's own doing.
+ */
+function seedRevisionsWith(extra: { transactional?: boolean; up: string } | null, exemptions?: unknown): string {
+  const fixtures = revisionsDirWith(extra ? [{ id: '900_lint_case', parent: SEED_HEAD, down: '', ...extra }] : []);
+  cleanups.push(fixtures.cleanup);
+  for (const later of graph.descendants(SEED_HEAD)) if (later !== SEED_HEAD) rmSync(path.join(fixtures.dir, path.basename(graph.get(later).file)));
+  if (exemptions !== undefined) writeFileSync(path.join(fixtures.dir, 'lint-exemptions.json'), JSON.stringify(exemptions));
+  return fixtures.dir;
 }
 
 async function lint(revisionsDir: string, ...extra: string[]) {
@@ -72,7 +64,7 @@ describe('lint', () => {
   });
 
   it('fails a new revision that builds an index without CONCURRENTLY, adds NOT NULL without a default or a constraint without NOT VALID', async () => {
-    const folder = revisionsWith({
+    const folder = seedRevisionsWith({
       up: `  await sql.raw('CREATE INDEX idx_games_hltb ON games (hltb_id)').execute(db);
   await sql.raw('ALTER TABLE games ADD COLUMN region text NOT NULL').execute(db);
   await sql.raw("ALTER TABLE games ADD CONSTRAINT ck_title_not_blank CHECK (title <> '')").execute(db);`,
@@ -83,17 +75,17 @@ describe('lint', () => {
     const rules = result.failing.map((f) => `${f.revision} ${f.rule}`);
     expect(rules).toEqual(
       expect.arrayContaining([
-        '006_lint_case require-concurrent-index-creation',
-        '006_lint_case adding-required-field',
-        '006_lint_case constraint-missing-not-valid',
+        '900_lint_case require-concurrent-index-creation',
+        '900_lint_case adding-required-field',
+        '900_lint_case constraint-missing-not-valid',
       ]),
     );
-    expect(result.failing.every((f) => f.revision === '006_lint_case')).toBe(true);
+    expect(result.failing.every((f) => f.revision === '900_lint_case')).toBe(true);
     expect(result.failing.find((f) => f.rule === 'require-concurrent-index-creation')?.statement).toContain('idx_games_hltb');
   });
 
   it('passes a new revision that does the same things the safe way', async () => {
-    const folder = revisionsWith({
+    const folder = seedRevisionsWith({
       transactional: false,
       up: `  await sql.raw('CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_games_hltb ON games (hltb_id)').execute(db);
   await sql.raw("ALTER TABLE games ADD COLUMN IF NOT EXISTS region text NOT NULL DEFAULT 'eu'").execute(db);`,
@@ -111,7 +103,7 @@ describe('lint', () => {
 
   it('fails on an exemption that no longer matches anything, and refuses one without a reason', async () => {
     const stale = await lint(
-      revisionsWith(null, {
+      seedRevisionsWith(null, {
         exemptions: [
           { revision: '002_add_performance_indexes', rule: 'require-concurrent-index-creation', reason: 'seed' },
           { revision: '005_add_database_views', rule: 'require-concurrent-index-creation', reason: 'seed' },
@@ -123,7 +115,7 @@ describe('lint', () => {
     expect(stale.report.error?.report?.unusedExemptions).toEqual([
       { revision: '003_add_functions_triggers', rule: 'adding-required-field', reason: 'no longer needed' },
     ]);
-    const unjustified = await lint(revisionsWith(null, { exemptions: [{ revision: '002_add_performance_indexes', rule: 'require-concurrent-index-creation' }] }));
+    const unjustified = await lint(seedRevisionsWith(null, { exemptions: [{ revision: '002_add_performance_indexes', rule: 'require-concurrent-index-creation' }] }));
     expect(unjustified.code).toBe(2);
     expect(unjustified.stderr).toContain('needs a non-empty "reason"');
   });

@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHeads } from '../../src/runner/version-table.js';
+import { BOOKKEEPING_TABLES } from '../../src/schema/describe-schema.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureDir } from '../support/revision-folders.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
@@ -14,6 +15,7 @@ interface Fixture {
   database: TestDatabase;
   client: pg.Client;
   cli(...args: string[]): Promise<CliResult>;
+  /** The tables the revisions made (bookkeeping tables left out). */
   tables(): Promise<string[]>;
 }
 
@@ -29,7 +31,11 @@ async function fixture(folder: string): Promise<Fixture> {
     client,
     cli: (...args) => runCli(['--json', '--database-url', database.url, '--revisions-dir', fixtureDir(folder), ...args]),
     tables: async () =>
-      (await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.name),
+      (
+        await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND NOT tablename = ANY($1) ORDER BY 1`, [
+          BOOKKEEPING_TABLES,
+        ])
+      ).rows.map((r) => r.name),
   };
   fixtures.push(created);
   return created;
@@ -59,7 +65,7 @@ describe('branches and a merge (revisions-branch-merge)', () => {
     const result = jsonResult<{ steps: Array<{ revision: string; direction: string }> }>(await f.cli('upgrade', 'heads'));
     expect(result.steps.map((s) => s.revision)).toEqual(['004_merge', '005_feature_a', '006_feature_b']);
     expect(await readHeads(f.client)).toEqual(['005_feature_a', '006_feature_b']);
-    expect(await f.tables()).toEqual(['alembic_version', 'bm_base', 'bm_feature_a', 'bm_feature_b', 'bm_left', 'bm_merge', 'bm_right']);
+    expect(await f.tables()).toEqual(['bm_base', 'bm_feature_a', 'bm_feature_b', 'bm_left', 'bm_merge', 'bm_right']);
     const current = jsonResult<{ heads: string[]; atHead: boolean }>(await f.cli('current'));
     expect(current).toMatchObject({ heads: ['005_feature_a', '006_feature_b'], atHead: true });
   });
@@ -79,7 +85,7 @@ describe('branches and a merge (revisions-branch-merge)', () => {
     expect(result.steps.at(-1)?.revision).toBe('004_merge');
     expect(result.steps.every((s) => s.direction === 'down')).toBe(true);
     expect(await readHeads(f.client)).toEqual(['002_left', '003_right']);
-    expect(await f.tables()).toEqual(['alembic_version', 'bm_base', 'bm_left', 'bm_right']);
+    expect(await f.tables()).toEqual(['bm_base', 'bm_left', 'bm_right']);
   });
 
   it('downgrade -1 then base', async () => {
@@ -87,7 +93,7 @@ describe('branches and a merge (revisions-branch-merge)', () => {
     expect(await readHeads(f.client)).toEqual(['002_left']);
     jsonResult(await f.cli('downgrade', 'base'));
     expect(await readHeads(f.client)).toEqual([]);
-    expect(await f.tables()).toEqual(['alembic_version']);
+    expect(await f.tables()).toEqual([]);
     expectCliError(await f.cli('downgrade', '-1'), 'E_DOWNGRADE_AT_BASE', 2);
   });
 });
@@ -101,7 +107,7 @@ describe('depends_on (revisions-depends-on)', () => {
     const down = jsonResult<{ steps: Array<{ revision: string }> }>(await f.cli('downgrade', '001_core'));
     expect(down.steps.map((s) => s.revision)).toEqual(['011_uses_feature', '002_feature']);
     expect(await readHeads(f.client)).toEqual(['001_core', '010_other_base']);
-    expect(await f.tables()).toEqual(['alembic_version', 'do_core', 'do_other']);
+    expect(await f.tables()).toEqual(['do_core', 'do_other']);
   });
 });
 
@@ -119,7 +125,7 @@ describe('a failing revision (revisions-failing)', () => {
     expect(JSON.parse(result.stdout).error).toMatchObject({ revision: '002_breaks', direction: 'up', sqlState: '42P01' });
     expect(await readHeads(f.client)).toEqual(['001_ok']);
     // 002 created fail_partial before it failed: nothing of it stays.
-    expect(await f.tables()).toEqual(['alembic_version', 'fail_ok']);
+    expect(await f.tables()).toEqual(['fail_ok']);
   });
 
   it('with --single-transaction, all or nothing: nothing at all stays', async () => {
@@ -139,7 +145,7 @@ describe('--single-transaction that succeeds (revisions-linear)', () => {
     const result = jsonResult<{ steps: unknown[] }>(await f.cli('upgrade', 'head', '--single-transaction'));
     expect(result.steps).toHaveLength(3);
     expect(await readHeads(f.client)).toEqual(['003_third']);
-    expect(await f.tables()).toEqual(['alembic_version', 'linear_first', 'linear_second', 'linear_third']);
+    expect(await f.tables()).toEqual(['linear_first', 'linear_second', 'linear_third']);
   });
 });
 
@@ -157,7 +163,7 @@ describe('stamp', () => {
     expect(await readHeads(f.client)).toEqual(['002_left', '003_right']);
     expect(jsonResult(await f.cli('stamp', 'base'))).toMatchObject({ after: [] });
     expect(await readHeads(f.client)).toEqual([]);
-    expect(await f.tables()).toEqual(['alembic_version']);
+    expect(await f.tables()).toEqual([]);
   });
 
   it('refuses an unknown id and a stamp that names an ancestor of another', async () => {
@@ -170,7 +176,7 @@ describe('stamp', () => {
     jsonResult(await linear.cli('stamp', '002_second'));
     const result = jsonResult<{ steps: Array<{ revision: string }> }>(await linear.cli('upgrade', 'head'));
     expect(result.steps.map((s) => s.revision)).toEqual(['003_third']);
-    expect(await linear.tables()).toEqual(['alembic_version', 'linear_third']);
+    expect(await linear.tables()).toEqual(['linear_third']);
   });
 });
 

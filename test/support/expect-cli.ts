@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { CliResult } from './run-cli.js';
 
 /** A JavaScript stack frame ("    at fn (file.js:1:2)"): user errors must never print one. */
-const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+export const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
 /**
  * A bad input gave its typed error: the exit status, `error CODE:` and a hint on stderr, no stack

@@ -6,7 +6,10 @@ import { REVISIONS_DIR, loadProjectGraph } from './template-databases.js';
 
 export interface FixtureRevision {
   id: string;
-  parent: string;
+  /** null for a base revision, several ids for a merge revision. */
+  parent: string | readonly string[] | null;
+  /** More export lines, e.g. `export const dependsOn = '002_x';`. */
+  exports?: string;
   /** Bodies of up and down, TypeScript using `db` (Kysely<any>), `sql` and `context`. */
   up: string;
   down: string;
@@ -61,10 +64,10 @@ export function fixtureSource(revision: FixtureRevision): string {
   return `import { sql, type Kysely } from 'kysely';
 
 export const revision = '${revision.id}';
-export const downRevision = '${revision.parent}';
+export const downRevision = ${JSON.stringify(revision.parent)};
 export const message = 'Test fixture ${revision.id}';
 export const createDate = '2030-01-01T00:00:00Z';
-${revision.transactional === false ? 'export const transactional = false;\n' : ''}
+${revision.transactional === false ? 'export const transactional = false;\n' : ''}${revision.exports ? `${revision.exports}\n` : ''}
 export async function up(db: Kysely<any>, context: { log(message: string): void; offline: boolean }): Promise<void> {
   ${revision.up}
 }

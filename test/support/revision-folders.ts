@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fixtureFileName, fixtureSource } from './revision-fixtures.js';
 import { PROJECT_ROOT } from './template-databases.js';
 
 /** A committed fixture folder of revisions (test/fixtures/revisions-*). */
@@ -18,25 +19,12 @@ export function writeRevisionFolder(files: Record<string, string>): string {
   return dir;
 }
 
-/** The source of a well-formed revision that creates (and drops) one table named after it. */
-export function revisionSource(id: string, parents: string | string[] | null, extra = ''): string {
-  const table = `t_${id}`;
-  return `import { sql, type Kysely } from 'kysely';
-export const revision = '${id}';
-export const downRevision = ${JSON.stringify(parents)};
-export const message = 'Revision ${id}';
-export const createDate = '2025-06-01T10:00:00Z';
-${extra}
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql\`CREATE TABLE ${table} (id integer)\`.execute(db);
-}
-export async function down(db: Kysely<any>): Promise<void> {
-  await sql\`DROP TABLE ${table}\`.execute(db);
-}
-`;
+/** The source of a well-formed revision that creates (and drops) the table t_<id>. */
+export function revisionSource(id: string, parent: string | readonly string[] | null, exports?: string): string {
+  return fixtureSource({ id, parent, exports, up: `await sql\`CREATE TABLE t_${id} (id integer)\`.execute(db);`, down: `await sql\`DROP TABLE t_${id}\`.execute(db);` });
 }
 
-/** A file name that the loader accepts (the seed's file template). */
-export function revisionFileName(id: string, minute = 0): string {
-  return `20250601_10${String(minute).padStart(2, '0')}_${id}_${id.replace(/^\d+_/, '')}.ts`;
+/** A file name that the loader accepts; `index` orders files of the same folder. */
+export function revisionFileName(id: string, index = 0): string {
+  return fixtureFileName({ id, parent: null, up: '', down: '' }, index);
 }

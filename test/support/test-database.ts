@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { afterAll } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { withDatabase as urlWith } from '../../src/db/database-url.js';
 import { embeddedServer, type TestServer } from './servers.js';
@@ -63,5 +64,21 @@ export async function createTestDatabase(
         await disconnect(adminClient);
       }
     },
+  };
+}
+
+/**
+ * For a suite that makes many databases on one server: `create` makes one, and every one made is
+ * dropped after the suite.
+ */
+export function useTestDatabases(server: TestServer | (() => TestServer)): (from?: 'head' | 'empty') => Promise<TestDatabase> {
+  const made: TestDatabase[] = [];
+  afterAll(async () => {
+    await Promise.all(made.map((database) => database.drop()));
+  });
+  return async (from = 'head') => {
+    const database = await createTestDatabase({ from, server: typeof server === 'function' ? server() : server });
+    made.push(database);
+    return database;
   };
 }

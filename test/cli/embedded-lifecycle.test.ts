@@ -1,0 +1,82 @@
+/**
+ * The embedded server's failure paths: a damaged data folder gives E_EMBEDDED_START with the server
+ * log's last lines; Ctrl-C (SIGINT) during a slow revision stops the server and exits non-zero.
+ */
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectCliError, jsonResult } from '../support/expect-cli.js';
+import { fixtureDir } from '../support/revision-folders.js';
+import { runCli, startCli } from '../support/run-cli.js';
+
+const folders: string[] = [];
+afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function dataFolder(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'plt-embedded-'));
+  folders.push(dir);
+  return dir;
+}
+
+/** Process ids whose command line names the folder (the postmaster runs with -D <folder>/pg18). */
+function processesUsing(folder: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(folder);
+      } catch {
+        return false; // ended while we looked
+      }
+    })
+    .map(Number);
+}
+
+describe('embedded server failures', () => {
+  it('a damaged data folder: E_EMBEDDED_START with the last lines of the server log, exit 1, no server left', async () => {
+    const dataDir = dataFolder();
+    const cluster = path.join(dataDir, 'pg18');
+    // A cluster folder that claims to be PostgreSQL 18 but lost everything else (configuration, catalogs).
+    mkdirSync(cluster, { mode: 0o700 });
+    writeFileSync(path.join(cluster, 'PG_VERSION'), '18\n');
+    if (process.getuid?.() === 0) {
+      const { uid, gid } = postgresUser();
+      chownSync(cluster, uid, gid);
+      chownSync(path.join(cluster, 'PG_VERSION'), uid, gid);
+    }
+    const result = await runCli(['current'], { env: { PLAY_LATER_DATA_DIR: dataDir }, timeoutMs: 60_000 });
+    expectCliError(result, 'E_EMBEDDED_START', 1);
+    expect(result.stderr).toContain(`failed to start in ${cluster}`);
+    expect(result.stderr).toMatch(/Last lines of its log:\n.*postgresql\.conf/);
+    expect(result.stderr).not.toContain('undefined');
+    expect(processesUsing(dataDir)).toEqual([]);
+  });
+
+  it('Ctrl-C during a slow revision stops the server, exits non-zero and keeps nothing of the revision', async () => {
+    const dataDir = dataFolder();
+    const env = { PLAY_LATER_DATA_DIR: dataDir };
+    const slow = fixtureDir('revisions-slow');
+    const running = startCli(['--revisions-dir', slow, 'upgrade', 'head'], { env, timeoutMs: 90_000 });
+    await running.waitForStderr(/slow revision started/);
+    running.child.kill('SIGINT'); // what Ctrl-C sends
+    const result = await running.result;
+    expect(result.stderr).toContain('slow revision started');
+    expect(result.signal ?? result.code, result.stderr).not.toBe(0);
+    expect(result.code, 'the server is stopped before the process exits, so it ends by itself').not.toBeNull();
+    expect(existsSync(path.join(dataDir, 'pg18', 'postmaster.pid'))).toBe(false);
+    expect(processesUsing(dataDir)).toEqual([]);
+    // The server starts again, and the interrupted revision left nothing behind.
+    const current = jsonResult<{ heads: string[]; pending: string[] }>(await runCli(['--json', '--revisions-dir', slow, 'current'], { env }));
+    expect(current).toMatchObject({ heads: [], pending: ['001_slow'] });
+  });
+});
+
+function postgresUser(): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('postgres:'));
+  if (!line) throw new Error('no postgres user: the embedded server creates it on first start, which the global setup did');
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}

@@ -1,0 +1,104 @@
+/**
+ * verify: passes on a database at head, and each kind of damage fails its own named check, with a
+ * non-zero exit, in human output and --json. On every test server.
+ */
+import { readFileSync } from 'node:fs';
+import type pg from 'pg';
+import { beforeAll, expect, it } from 'vitest';
+import { expectedObjects } from '../../src/ops/verify.js';
+import { writeHeadSchemaFile } from '../support/committed-schema.js';
+import { runCli } from '../support/run-cli.js';
+import { describeOnEachServer } from '../support/servers.js';
+import { useTestDatabases } from '../support/test-database.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+describeOnEachServer('verify', (server) => {
+  let schemaFile: string;
+  const newDatabase = useTestDatabases(server);
+  beforeAll(async () => {
+    schemaFile = await writeHeadSchemaFile(server);
+  });
+
+  /** A fresh head database, damaged by `damage`, then verified through the CLI with --json. */
+  async function verifyAfter(damage: (client: pg.Client) => Promise<void>) {
+    const database = await newDatabase('head');
+    const client = await database.connect();
+    await damage(client);
+    const result = await runCli(['--json', 'verify', '--schema-file', schemaFile], { env: { DATABASE_URL: database.url } });
+    const parsed = JSON.parse(result.stdout) as { ok: boolean; checks?: Check[]; error?: { code: string; report: { checks: Check[] } } };
+    const checks = parsed.checks ?? parsed.error?.report.checks ?? [];
+    const failed = checks.filter((c) => !c.ok);
+    return { ...result, parsed, checks, failed, client, database };
+  }
+
+  it('passes at head, every check named, and the smoke write leaves nothing behind', async () => {
+    const result = await verifyAfter(async () => undefined);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.checks.map((c) => c.name)).toEqual([
+      'tables',
+      'critical indexes',
+      'smoke write (rolled back)',
+      'version table',
+      'at head',
+      'functions, triggers and views',
+      'no drift from the committed schema',
+    ]);
+    expect(result.failed).toEqual([]);
+    const games = await result.client.query('SELECT count(*)::int AS n FROM games');
+    expect(games.rows[0].n).toBe(0);
+
+    const human = await runCli(['verify', '--schema-file', schemaFile], { env: { DATABASE_URL: result.database.url } });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^ok {3}critical indexes: idx_collection_user_id, idx_playthrough_user_status, idx_games_title_search$/m);
+    expect(human.stdout).toContain('Verify passed.');
+  });
+
+  it('fails on a column added behind its back (drift), showing the line', async () => {
+    const result = await verifyAfter((c) => c.query('ALTER TABLE games ADD COLUMN rogue integer').then(() => undefined));
+    expect(result.code).toBe(1);
+    expect(result.parsed.error?.code).toBe('E_VERIFY_FAILED');
+    expect(result.failed.map((c) => c.name)).toEqual(['no drift from the committed schema']);
+    expect(result.failed[0]!.detail).toContain('+     rogue integer');
+  });
+
+  it('fails on a missing critical index and a missing function, naming them', async () => {
+    const result = await verifyAfter(async (c) => {
+      await c.query('DROP INDEX idx_playthrough_user_status');
+      await c.query('DROP FUNCTION cleanup_expired_sessions()');
+    });
+    expect(result.code).toBe(1);
+    const byName = Object.fromEntries(result.failed.map((c) => [c.name, c.detail]));
+    expect(byName['critical indexes']).toBe('missing valid index(s): idx_playthrough_user_status');
+    expect(byName['functions, triggers and views']).toBe('missing: function cleanup_expired_sessions');
+    expect(byName['no drift from the committed schema']).toBeDefined();
+  });
+
+  it('fails on a version table naming an unknown revision, and on a database behind head', async () => {
+    const unknown = await verifyAfter((c) => c.query(`UPDATE alembic_version SET version_num = '099_not_a_revision'`).then(() => undefined));
+    expect(unknown.code).toBe(1);
+    expect(unknown.failed.map((c) => c.name)).toEqual(['version table', 'at head']);
+    expect(unknown.failed[0]!.detail).toContain('099_not_a_revision');
+
+    const behind = await verifyAfter(async (c) => {
+      await c.query(`UPDATE alembic_version SET version_num = '004_add_session_management'`);
+    });
+    expect(behind.code).toBe(1);
+    expect(behind.failed.map((c) => c.name)).toEqual(['at head']);
+    expect(behind.failed[0]!.detail).toContain('pending: 005_add_database_views');
+  });
+
+  it('fails on a missing table', async () => {
+    const result = await verifyAfter((c) => c.query('DROP TABLE user_sessions CASCADE').then(() => undefined));
+    expect(result.failed.find((c) => c.name === 'tables')?.detail).toBe('missing table(s): user_sessions');
+  });
+
+  it('reads the expected objects from the description', () => {
+    const objects = expectedObjects(readFileSync(schemaFile, 'utf8'));
+    expect(objects).toEqual(expect.arrayContaining(['function refresh_user_stats', 'function search_games', 'trigger update_games_updated_at', 'view active_collection']));
+  });
+});
