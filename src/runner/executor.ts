@@ -102,7 +102,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
       try {
         if (!step.revision.transactional) {
           await transaction.commit(); // the direct session takes the session form of the lock itself
-          const durationMs = await runNonTransactionalStep({ directUrl: options.directUrl, graph, target, step, settings, host, context });
+          const durationMs = await runNonTransactionalStep({ mainClient: client, directUrl: options.directUrl, graph, target, step, settings, host, context });
           if (durationMs !== undefined) finish(step, durationMs);
           continue;
         }
@@ -140,7 +140,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
     after: await readHeads(client),
     done,
     doneByOthers: initialPlan.filter((id) => !mine.has(id)),
-    adopted,
+    adopted: [...new Set(adopted)], // a rolled-back try adopts again in the next one
   };
 }
 

@@ -12,6 +12,8 @@ import { kyselyOn } from './single-connection-kysely.js';
 import { readHeads, writeHeads } from './version-table.js';
 
 export interface NonTransactionalStepOptions {
+  /** The runner's main connection: the direct one must reach the same database. */
+  mainClient: pg.Client;
   /** A direct (not pooled) URL: the session lock below needs a real session. */
   directUrl: string | undefined;
   graph: RevisionGraph;
@@ -41,6 +43,7 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
   }
   const client = await connect(options.directUrl, { applicationName: 'play-later-db (non-transactional)' });
   try {
+    await assertSameDatabase(options.mainClient, client);
     await client.query(timeoutSettingsSql(options.settings, 'SESSION'));
     await acquireSessionMigrationLock(client, options.settings.lockWaitMs);
     try {
@@ -102,6 +105,25 @@ async function recoverInterrupted(client: pg.Client, step: PlannedStep, log: (me
     client,
     interrupted.map((run) => run.id),
   );
+}
+
+/**
+ * Advisory locks and the version table are per database: a direct URL that reaches another
+ * database (or another server) would run the revision there, outside the other runners' lock.
+ */
+async function assertSameDatabase(main: pg.Client, direct: pg.Client): Promise<void> {
+  const identify = async (client: pg.Client): Promise<string> => {
+    const result = await client.query<{ id: string }>(
+      `SELECT format('%s (oid %s) on %s', d.datname, d.oid, current_setting('server_version')) AS id FROM pg_database d WHERE d.datname = current_database()`,
+    );
+    return result.rows[0]!.id;
+  };
+  const [expected, found] = await Promise.all([identify(main), identify(direct)]);
+  if (expected !== found) {
+    throw new PlayLaterError('E_DIRECT_URL_REQUIRED', `DIRECT_DATABASE_URL reaches ${found}, not the database being migrated, ${expected}.`, {
+      hint: 'Point DIRECT_DATABASE_URL (directDatabaseUrl) at the same database as DATABASE_URL, on PostgreSQL itself rather than PgBouncer.',
+    });
+  }
 }
 
 interface InvalidIndex {

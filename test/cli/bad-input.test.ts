@@ -3,29 +3,24 @@
  * 1 failure) and no stack trace.
  */
 import net from 'node:net';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl, withDatabase as urlWith } from '../../src/db/database-url.js';
 import { expectCliError } from '../support/expect-cli.js';
 import { fixtureDir, revisionFileName, revisionSource, writeRevisionFolder } from '../support/revision-folders.js';
 import { runCli } from '../support/run-cli.js';
+import { useTempFolders } from '../support/temp-folders.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const LINEAR = fixtureDir('revisions-linear');
-const folders: string[] = [];
+const tempFolder = useTempFolders();
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase({ from: 'empty' });
 });
-afterAll(async () => {
-  folders.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
-  await database?.drop();
-});
+afterAll(async () => database?.drop());
 
 function folder(files: Record<string, string>): string {
-  const dir = writeRevisionFolder(files);
-  folders.push(dir);
-  return dir;
+  return writeRevisionFolder(tempFolder('plt-revisions-'), files);
 }
 
 /** `args` against the test database, with the linear fixture unless another folder is given. */

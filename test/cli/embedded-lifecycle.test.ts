@@ -2,22 +2,16 @@
  * The embedded server's failure paths: a damaged data folder gives E_EMBEDDED_START with the server
  * log's last lines; Ctrl-C (SIGINT) during a slow revision stops the server and exits non-zero.
  */
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureDir } from '../support/revision-folders.js';
 import { runCli, startCli } from '../support/run-cli.js';
+import { useTempFolders } from '../support/temp-folders.js';
 
-const folders: string[] = [];
-afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function dataFolder(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'plt-embedded-'));
-  folders.push(dir);
-  return dir;
-}
+const tempFolder = useTempFolders();
+const dataFolder = (): string => tempFolder('plt-embedded-');
 
 /** Process ids whose command line names the folder (the postmaster runs with -D <folder>/pg18). */
 function processesUsing(folder: string): number[] {

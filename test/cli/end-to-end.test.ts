@@ -3,8 +3,7 @@
  * --verbose, stamp, heads; on the embedded server (a temporary PLAY_LATER_DATA_DIR, never the
  * project's .play-later/) and on servers given by DATABASE_URL (PostgreSQL 18, and 15 when configured).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { singleHead } from '../../src/runner/plan.js';
@@ -13,6 +12,7 @@ import { STACK_FRAME, expectCliError, jsonResult } from '../support/expect-cli.j
 import { runCli } from '../support/run-cli.js';
 import { REQUIRE_ALL_SERVERS, EXTERNAL_SERVER_VARIABLES, externalServer, type TestServer } from '../support/servers.js';
 import { loadProjectGraph } from '../support/template-databases.js';
+import { useTempFolders } from '../support/temp-folders.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let graph: RevisionGraph;
@@ -85,11 +85,11 @@ function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
 }
 
 describe('on the embedded server (temporary PLAY_LATER_DATA_DIR)', () => {
+  const tempFolder = useTempFolders();
   let dataDir: string;
   beforeAll(() => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'plt-e2e-embedded-'));
+    dataDir = tempFolder('plt-e2e-embedded-');
   });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   endToEnd(() => ({ PLAY_LATER_DATA_DIR: dataDir }), /^embedded postgresql:\/\/postgres:\*\*\*@localhost:\d+\/play-later-db$/m);
 

@@ -1,6 +1,5 @@
 /** history, heads, current; --json on stdout with logs on stderr; --echo-sql with secrets masked. */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { parseDatabaseUrl } from '../../src/db/database-url.js';
@@ -8,6 +7,7 @@ import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureSource } from '../support/revision-fixtures.js';
 import { fixtureDir, revisionFileName, writeRevisionFolder } from '../support/revision-folders.js';
 import { runCli } from '../support/run-cli.js';
+import { useTempFolders } from '../support/temp-folders.js';
 import { embeddedServer } from '../support/servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -100,9 +100,10 @@ describe('current, --json and logs', () => {
 describe('--echo-sql', () => {
   const role = `plt_echo_${randomBytes(4).toString('hex')}`;
   const rolePassword = `pw-${randomBytes(8).toString('hex')}`;
+  const tempFolder = useTempFolders();
   let folder: string;
   beforeAll(() => {
-    folder = writeRevisionFolder({
+    folder = writeRevisionFolder(tempFolder('plt-revisions-'), {
       [revisionFileName('001_role')]: fixtureSource({
         id: '001_role',
         parent: null,
@@ -112,7 +113,6 @@ describe('--echo-sql', () => {
     });
   });
   afterAll(async () => {
-    rmSync(folder, { recursive: true, force: true });
     const admin = await connect(embeddedServer().adminUrl);
     try {
       await admin.query(`DROP ROLE IF EXISTS ${role}`); // roles are server-wide: never leave one behind

@@ -1,8 +1,7 @@
 /** `revision -m`: file name from the seed's template (UTC), slug rules, next id, parents; the file runs. */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME } from '../../src/config/resolve-config.js';
 import { loadRevisions } from '../../src/runner/load-revisions.js';
 import { MAX_REVISION_ID_LENGTH } from '../../src/runner/revision.js';
@@ -12,19 +11,16 @@ import { readHeads } from '../../src/runner/version-table.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureDir } from '../support/revision-folders.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTempFolders } from '../support/temp-folders.js';
+import { useTestDatabases } from '../support/test-database.js';
+import { embeddedServer } from '../support/servers.js';
 
-const folders: string[] = [];
-const databases: TestDatabase[] = [];
-afterAll(async () => {
-  folders.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
-  await Promise.all(databases.map((db) => db.drop()));
-});
+const tempFolder = useTempFolders();
+const testDatabase = useTestDatabases(embeddedServer);
 
 /** A writable copy of a fixture folder. */
 function copyOf(fixture: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'plt-revision-cmd-'));
-  folders.push(dir);
+  const dir = tempFolder('plt-revision-cmd-');
   cpSync(fixtureDir(fixture), dir, { recursive: true });
   return dir;
 }
@@ -87,8 +83,7 @@ describe('revision -m through the CLI', () => {
 
   it('uses the configured time zone and file template', async () => {
     const dir = copyOf('revisions-linear');
-    const project = mkdtempSync(path.join(os.tmpdir(), 'plt-revision-cfg-'));
-    folders.push(project);
+    const project = tempFolder('plt-revision-cfg-');
     writeFileSync(path.join(project, CONFIG_FILE_NAME), JSON.stringify({ revisionsDir: dir, timezone: 'Asia/Kolkata', fileTemplate: '%(rev)s_%(hour).2d%(minute).2d' }));
     const before = new Date();
     const written = jsonResult<Written>(await runCli(['--json', 'revision', '-m', 'Zoned'], { cwd: project }));
@@ -106,8 +101,7 @@ describe('revision -m through the CLI', () => {
     expect(written).toMatchObject({ revision: '007_merge_features', parents: ['005_feature_a', '006_feature_b'] });
     expect(readFileSync(written.file, 'utf8')).toContain("export const downRevision = ['005_feature_a', '006_feature_b'];");
 
-    const database = await createTestDatabase({ from: 'empty' });
-    databases.push(database);
+    const database = await testDatabase('empty');
     const cli = (...args: string[]): ReturnType<typeof runCli> => runCli(['--json', '-d', database.url, '--revisions-dir', dir, ...args]);
     expect(jsonResult(await cli('heads'))).toMatchObject({ heads: ['007_merge_features'] });
     const upgraded = jsonResult<{ steps: Array<{ revision: string }> }>(await cli('upgrade', 'head'));

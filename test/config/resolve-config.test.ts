@@ -1,20 +1,18 @@
 /** flags > environment > config file > defaults, and every bad setting is a clear E_CONFIG. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME, SEED_FILE_TEMPLATE, resolveConfig } from '../../src/config/resolve-config.js';
 import { PlayLaterError } from '../../src/errors.js';
 import { expectCliError } from '../support/expect-cli.js';
 import { runCli } from '../support/run-cli.js';
+import { useTempFolders } from '../support/temp-folders.js';
 
-const folders: string[] = [];
-afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempFolder = useTempFolders();
 
 /** A project folder holding play-later-db.config.json with `content` (an object, or raw text). */
 function projectWithConfig(content: unknown): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'plt-config-'));
-  folders.push(dir);
+  const dir = tempFolder('plt-config-');
   writeFileSync(path.join(dir, CONFIG_FILE_NAME), typeof content === 'string' ? content : JSON.stringify(content));
   return dir;
 }
@@ -87,8 +85,7 @@ describe('resolveConfig', () => {
 
   it('resolves file paths against the config file folder and leaves the URL unset by default', () => {
     const cwd = projectWithConfig({ revisionsDir: 'revs' });
-    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'plt-config-cwd-'));
-    folders.push(elsewhere);
+    const elsewhere = tempFolder('plt-config-cwd-');
     const config = resolveConfig({ cwd: elsewhere, env: {}, configFile: path.join(cwd, CONFIG_FILE_NAME) });
     expect(config.revisionsDir).toBe(path.join(cwd, 'revs'));
     expect(config.databaseUrl).toBeUndefined();

@@ -90,7 +90,7 @@ describe('backup and restore [embedded PostgreSQL 18: copy of the stopped cluste
     const restore = await runCli(['restore', file], { env: env() });
     expect(restore.code, restore.stderr).toBe(0);
     expect(await withEmbedded(snapshot)).toEqual(first);
-    const verify = await withEmbedded(async (client) => (await client.query(`SELECT count(*)::int AS n FROM user_game_collection WHERE acquired_at < now()`)).rows[0].n);
+    const verify = await withEmbedded(async (client) => (await client.query(`SELECT count(*)::int AS n FROM user_game_collection WHERE user_id = 'user-1' AND acquired_at < now()`)).rows[0].n);
     expect(verify).toBe(1);
   });
 

@@ -58,6 +58,13 @@ describeOnEachServer('verify', (server) => {
     expect(human.stdout).toContain('Verify passed.');
   });
 
+  it('passes against the committed schema/schema.sql by default', async () => {
+    const database = await newDatabase('head');
+    const result = await runCli(['verify'], { env: { DATABASE_URL: database.url } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ok {3}no drift from the committed schema: identical to .*schema\/schema\.sql$/m);
+  });
+
   it('fails on a column added behind its back (drift), showing the line', async () => {
     const result = await verifyAfter((c) => c.query('ALTER TABLE games ADD COLUMN rogue integer').then(() => undefined));
     expect(result.code).toBe(1);

@@ -3,13 +3,14 @@
  * branches and merges, depends_on, the version table, failing revisions, --single-transaction, stamp.
  */
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readHeads } from '../../src/runner/version-table.js';
 import { BOOKKEEPING_TABLES } from '../../src/schema/describe-schema.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureDir } from '../support/revision-folders.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { embeddedServer } from '../support/servers.js';
+import { useTestDatabases, type TestDatabase } from '../support/test-database.js';
 
 interface Fixture {
   database: TestDatabase;
@@ -19,14 +20,13 @@ interface Fixture {
   tables(): Promise<string[]>;
 }
 
-const fixtures: Fixture[] = [];
-afterAll(async () => Promise.all(fixtures.map((f) => f.database.drop())));
+const testDatabase = useTestDatabases(embeddedServer);
 
 /** An empty database of its own and a CLI bound to it and to one fixture folder. */
 async function fixture(folder: string): Promise<Fixture> {
-  const database = await createTestDatabase({ from: 'empty' });
+  const database = await testDatabase('empty');
   const client = await database.connect();
-  const created: Fixture = {
+  return {
     database,
     client,
     cli: (...args) => runCli(['--json', '--database-url', database.url, '--revisions-dir', fixtureDir(folder), ...args]),
@@ -37,8 +37,6 @@ async function fixture(folder: string): Promise<Fixture> {
         ])
       ).rows.map((r) => r.name),
   };
-  fixtures.push(created);
-  return created;
 }
 
 describe('branches and a merge (revisions-branch-merge)', () => {

@@ -36,6 +36,20 @@ describe('non-transactional revisions', () => {
     expect(await readHeads(client)).toEqual([PROJECT.head]);
   });
 
+  it('refuse a direct URL that reaches another database (E_DIRECT_URL_REQUIRED), before running anything', async () => {
+    const other = await createTestDatabase({ from: 'empty' });
+    try {
+      const result = await runCli(['upgrade', 'head'], { env: fixtures.env(database.url, { DIRECT_DATABASE_URL: other.url }) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error E_DIRECT_URL_REQUIRED: DIRECT_DATABASE_URL reaches ${other.name} (oid`);
+      expect(result.stderr).toContain(`not the database being migrated, ${database.name} (oid`);
+    } finally {
+      await other.drop();
+    }
+    const client = await database.connect();
+    expect(await readHeads(client)).toEqual([PROJECT.head]);
+  });
+
   it('cannot run inside --single-transaction (exit 2, nothing applied)', async () => {
     const result = await runCli(['upgrade', 'head', '--single-transaction'], { env: fixtures.env(database.url) });
     expect(result.code).toBe(2);

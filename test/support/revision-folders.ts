@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixtureFileName, fixtureSource } from './revision-fixtures.js';
 import { PROJECT_ROOT } from './template-databases.js';
@@ -10,11 +9,10 @@ export function fixtureDir(name: string): string {
 }
 
 /**
- * A temporary revisions folder with the given files. Broken revisions (syntax errors, cycles, …)
- * are written here at test time: committed, they would break the type-check of test/.
+ * Writes revision files into `dir` (a temporary folder) and returns it. Broken revisions (syntax
+ * errors, cycles, …) are written at test time: committed, they would break the type-check of test/.
  */
-export function writeRevisionFolder(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'plt-revisions-'));
+export function writeRevisionFolder(dir: string, files: Record<string, string>): string {
   for (const [name, source] of Object.entries(files)) writeFileSync(path.join(dir, name), source);
   return dir;
 }

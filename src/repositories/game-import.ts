@@ -1,0 +1,167 @@
+/**
+ * Bulk import of games from CSV with COPY: streamed (the file is never held in memory), progress
+ * reported, every bad row reported with its line number, and all or nothing (one transaction; a
+ * single bad row imports nothing).
+ *
+ * Rows are checked as they stream (same rules as upsertGame), good rows go through COPY into a
+ * temporary table, duplicates inside the file are found there, and one INSERT … SELECT … ON
+ * CONFLICT (games_igdb_id_key) DO UPDATE moves them into games.
+ */
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse, type CsvError } from 'csv-parse';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { DataError, mapDatabaseError } from './database-errors.js';
+import { checkGameInput, type GameInput } from './games.repository.js';
+
+export const IMPORT_COLUMNS = [
+  'igdb_id', 'title', 'hltb_id', 'steam_app_id', 'description', 'cover_image_id', 'release_date', 'main_story', 'main_extra', 'completionist',
+] as const;
+const INTEGER_COLUMNS = new Set(['igdb_id', 'hltb_id', 'steam_app_id', 'main_story', 'main_extra', 'completionist']);
+/** Bad rows listed in the error (all are counted). */
+export const MAX_BAD_ROWS_LISTED = 100;
+
+export interface ImportProgress {
+  rows: number;
+  bytes: number;
+}
+
+export interface BadRow {
+  line: number;
+  field?: string;
+  message: string;
+}
+
+export interface ImportResult {
+  rows: number;
+  inserted: number;
+  updated: number;
+}
+
+export interface ImportOptions {
+  onProgress?: (progress: ImportProgress) => void;
+  /** Rows between two progress reports. */
+  progressEvery?: number;
+}
+
+type CsvRecord = { record: Record<string, string>; info: { lines: number; bytes: number }; raw: string };
+
+/**
+ * Imports a CSV (header line naming IMPORT_COLUMNS; igdb_id and title required) on `client`, which
+ * must not be inside a transaction: the import is its own transaction.
+ */
+export async function importGamesCsv(client: pg.ClientBase, input: Readable, options: ImportOptions = {}): Promise<ImportResult> {
+  const badRows: BadRow[] = [];
+  let badCount = 0;
+  const reportBad = (row: BadRow): void => {
+    badCount += 1;
+    if (badRows.length < MAX_BAD_ROWS_LISTED) badRows.push(row);
+  };
+  let rows = 0;
+  const every = options.progressEvery ?? 1000;
+
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `CREATE TEMPORARY TABLE games_import (
+         line integer NOT NULL, igdb_id integer NOT NULL, title varchar(255) NOT NULL, hltb_id integer, steam_app_id integer,
+         description text, cover_image_id varchar(50), release_date date, main_story integer, main_extra integer, completionist integer
+       ) ON COMMIT DROP`,
+    );
+    const parser = parse({
+      columns: (header: string[]) => checkHeader(header),
+      info: true,
+      raw: true,
+      bom: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+    });
+    parser.on('skip', (error: CsvError) => {
+      rows += 1;
+      reportBad({ line: Number(error.lines ?? 0), message: error.message });
+    });
+    const toCopyRows = new Transform({
+      objectMode: true,
+      transform(chunk: CsvRecord, _encoding, done) {
+        // A quoted field may span lines: the record starts where its raw text's first line is.
+        const line = chunk.info.lines - (chunk.raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0);
+        rows += 1;
+        if (rows % every === 0) options.onProgress?.({ rows, bytes: chunk.info.bytes });
+        try {
+          const game = checkGameInput(toGameInput(chunk.record));
+          done(null, csvLine([line, ...IMPORT_COLUMNS.map((column) => game[column] ?? null)]));
+        } catch (error) {
+          if (!(error instanceof DataError)) return done(error as Error);
+          reportBad({ line, field: error.field, message: error.message });
+          done();
+        }
+      },
+    });
+    await pipeline(input, parser, toCopyRows, client.query(copyFrom(`COPY games_import (line, ${IMPORT_COLUMNS.join(', ')}) FROM STDIN (FORMAT csv)`)));
+    if (rows % every !== 0) options.onProgress?.({ rows, bytes: parser.info.bytes });
+
+    const duplicates = await client.query<{ igdb_id: number; lines: number[] }>(
+      `SELECT igdb_id, array_agg(line ORDER BY line) AS lines FROM games_import GROUP BY igdb_id HAVING count(*) > 1 ORDER BY min(line)`,
+    );
+    for (const duplicate of duplicates.rows) {
+      for (const line of duplicate.lines.slice(1)) {
+        reportBad({ line, field: 'igdb_id', message: `igdb_id ${duplicate.igdb_id} already appears on line ${duplicate.lines[0]}` });
+      }
+    }
+    if (badCount > 0) {
+      badRows.sort((a, b) => a.line - b.line);
+      throw new DataError('E_VALIDATION', `${badCount} bad row(s) of ${rows}; nothing was imported. ${badRows.slice(0, 5).map(describeBadRow).join('; ')}`, {
+        field: badRows[0]?.field,
+        hint: 'Fix the rows listed (line numbers count the header as line 1) and import again.',
+        data: { badRows, badCount },
+      });
+    }
+    const changed = IMPORT_COLUMNS.filter((column) => column !== 'igdb_id');
+    const result = await client.query<{ inserted: number; updated: number }>(
+      `WITH upserted AS (
+         INSERT INTO games (${IMPORT_COLUMNS.join(', ')})
+         SELECT ${IMPORT_COLUMNS.join(', ')} FROM games_import ORDER BY line
+         ON CONFLICT ON CONSTRAINT games_igdb_id_key DO UPDATE SET ${changed.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}
+         RETURNING (xmax = 0) AS inserted
+       )
+       SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`,
+    );
+    await client.query('COMMIT');
+    const { inserted, updated } = result.rows[0] ?? { inserted: 0, updated: 0 };
+    return { rows, inserted, updated };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw mapDatabaseError(error);
+  }
+}
+
+function checkHeader(header: string[]): string[] {
+  const known = new Set<string>(IMPORT_COLUMNS);
+  const unknown = header.filter((name) => !known.has(name));
+  const missing = ['igdb_id', 'title'].filter((name) => !header.includes(name));
+  if (unknown.length > 0 || missing.length > 0) {
+    throw new DataError('E_VALIDATION', `line 1: the header ${[unknown.length ? `has unknown column(s) ${unknown.join(', ')}` : '', missing.length ? `lacks ${missing.join(', ')}` : ''].filter(Boolean).join(' and ')}; columns are ${IMPORT_COLUMNS.join(', ')}`, { field: 'header' });
+  }
+  return header;
+}
+
+/** CSV strings to a GameInput: an empty field is NULL, integer columns must be integers. */
+function toGameInput(record: Record<string, string>): GameInput {
+  const values: Record<string, unknown> = {};
+  for (const [column, text] of Object.entries(record)) {
+    if (text === '') values[column] = null;
+    else if (INTEGER_COLUMNS.has(column)) values[column] = /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+    else values[column] = text;
+  }
+  return values as unknown as GameInput;
+}
+
+/** One CSV line: NULL unquoted and empty, every other value quoted (COPY's CSV format, and the import's). */
+export function csvLine(values: unknown[]): string {
+  return `${values.map((value) => (value === null ? '' : `"${String(value).replace(/"/g, '""')}"`)).join(',')}\n`;
+}
+
+function describeBadRow(row: BadRow): string {
+  return `line ${row.line}: ${row.message}`;
+}
