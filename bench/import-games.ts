@@ -35,7 +35,7 @@ try {
   try {
     const graph = new RevisionGraph(await loadRevisions(path.join(ROOT, 'migrations')));
     const settings = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
-    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings });
+    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings, directUrl: server.urlFor('bench') });
     const results = [];
     for (const pass of [1, 2]) {
       const started = performance.now();

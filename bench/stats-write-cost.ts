@@ -33,7 +33,7 @@ try {
   try {
     const graph = new RevisionGraph(await loadRevisions(path.join(ROOT, 'migrations')));
     const settings = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
-    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings });
+    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings, directUrl: url });
     const loadStarted = performance.now();
     await client.query(`INSERT INTO games (igdb_id, title, main_story) SELECT g, 'Bench game ' || g, 10 + g % 50 FROM generate_series(1, 20000) g`);
     await client.query(

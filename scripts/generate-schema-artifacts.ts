@@ -32,7 +32,7 @@ try {
   try {
     const graph = new RevisionGraph(await loadRevisions(path.join(ROOT, 'migrations')));
     const settings = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
-    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings });
+    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings, directUrl: url });
     if (what !== 'erd') {
       writeFileSync(path.join(ROOT, DATABASE_TYPES_FILE), await generateDatabaseTypes(url));
       process.stderr.write(`wrote ${DATABASE_TYPES_FILE}\n`);
