@@ -71,6 +71,7 @@ COMMENT ON COLUMN user_game_collection.is_active IS 'Soft delete flag';
 ALTER TABLE user_game_collection ADD CONSTRAINT ck_acquired_not_future CHECK (acquired_at <= CURRENT_TIMESTAMP);
 ALTER TABLE user_game_collection ADD CONSTRAINT ck_acquisition_type CHECK (acquisition_type::text = ANY (ARRAY['PHYSICAL'::character varying, 'DIGITAL'::character varying, 'SUBSCRIPTION'::character varying, 'BORROWED'::character varying, 'RENTAL'::character varying]::text[]));
 ALTER TABLE user_game_collection ADD CONSTRAINT ck_priority_range CHECK (priority >= 1 AND priority <= 5);
+ALTER TABLE user_game_collection ADD CONSTRAINT uq_collection_id_user_game UNIQUE (id, user_id, game_id);
 ALTER TABLE user_game_collection ADD CONSTRAINT uq_user_game_platform UNIQUE (user_id, game_id, platform);
 ALTER TABLE user_game_collection ADD CONSTRAINT user_game_collection_game_id_fkey FOREIGN KEY (game_id) REFERENCES games(id) ON DELETE CASCADE;
 ALTER TABLE user_game_collection ADD CONSTRAINT user_game_collection_pkey PRIMARY KEY (id);
@@ -209,8 +210,6 @@ CREATE INDEX idx_playthrough_user_updated ON public.game_playthrough USING btree
 CREATE INDEX idx_sessions_expires_at ON public.user_sessions USING btree (expires_at);
 
 CREATE INDEX idx_sessions_user_id ON public.user_sessions USING btree (user_id);
-
-CREATE UNIQUE INDEX uq_collection_id_user_game ON public.user_game_collection USING btree (id, user_id, game_id);
 
 CREATE OR REPLACE FUNCTION public.cleanup_expired_sessions()
  RETURNS integer

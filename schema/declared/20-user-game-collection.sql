@@ -20,8 +20,9 @@ CREATE TABLE user_game_collection (
 COMMENT ON COLUMN user_game_collection.user_id IS 'AWS Cognito sub';
 COMMENT ON COLUMN user_game_collection.is_active IS 'Soft delete flag';
 
--- The unique key that game_playthrough's tenant-safe foreign key references.
-CREATE UNIQUE INDEX uq_collection_id_user_game ON user_game_collection (id, user_id, game_id);
+-- The unique key that game_playthrough's tenant-safe foreign key references (009 builds its index
+-- CONCURRENTLY, then attaches it with ADD CONSTRAINT … UNIQUE USING INDEX).
+ALTER TABLE user_game_collection ADD CONSTRAINT uq_collection_id_user_game UNIQUE (id, user_id, game_id);
 CREATE INDEX idx_collection_user_id ON user_game_collection (user_id);
 CREATE INDEX idx_collection_user_platform ON user_game_collection (user_id, platform);
 CREATE INDEX idx_collection_user_priority ON user_game_collection (user_id, priority) WHERE priority IS NOT NULL;
