@@ -30,12 +30,13 @@ function* csv(pass: number): Generator<string> {
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-bench-'));
 const server = await startEmbeddedServer({ dataDir, database: 'bench', durable: false });
+const url = server.urlFor('bench');
 try {
-  const client = await connect(server.urlFor('bench'));
+  const client = await connect(url);
   try {
     const graph = new RevisionGraph(await loadRevisions(path.join(ROOT, 'migrations')));
     const settings = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
-    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings, directUrl: server.urlFor('bench') });
+    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings, directUrl: url });
     const results = [];
     for (const pass of [1, 2]) {
       const started = performance.now();

@@ -2,16 +2,23 @@
  * Correct search_games: one row per game, ranked on a stored tsvector.
  * Corrects SEED-NOTES item 4: the seed's search LEFT JOINs the collection, so a game the user owns
  * on several platforms comes back once per platform. Here owned = EXISTS an active collection row
- * of that user for that game, so each game appears once. Ranking reads games.search_vector, a
- * stored generated column (the seed's expression, computed once per write) with its GIN index,
- * instead of recomputing to_tsvector for every match. The signature, result columns and types and
- * the order (rank descending, then title; id breaks the remaining ties) are the seed's.
+ * of that user for that game, so each game appears once. Ranking reads games.search_vector (the
+ * seed's expression, computed once per write) with its GIN index, instead of recomputing
+ * to_tsvector for every match. The signature, result columns and types and the order (rank
+ * descending, then title; id breaks the remaining ties) are the seed's.
  * idx_games_search_vector replaces idx_games_fulltext_search (the same expression, now stored);
  * the seed's required idx_games_title_search stays.
- * Non-transactional, so that the GIN index is built and the old one dropped CONCURRENTLY. Adding a
- * stored generated column still rewrites games under an ACCESS EXCLUSIVE lock (the one exemption
- * in migrations/lint-exemptions.json, with its reason): games is the shared catalogue, written by
- * imports, not by users. Every step can run again, so an interrupted run is simply repeated.
+ *
+ * Online on a table that serves traffic, so non-transactional, each step committed on its own:
+ *  1. a plain nullable column (a catalog change, no rewrite: a stored generated column would
+ *     rewrite games under an ACCESS EXCLUSIVE lock) and the trigger that keeps it current for
+ *     every row written from now on;
+ *  2. the existing rows filled in batches of 1,000 (by id), each batch committed;
+ *  3. its GIN index built CONCURRENTLY;
+ *  4. search_games() switched to it;
+ *  5. the seed's expression index dropped CONCURRENTLY.
+ * Every step is safe to run again (the runner re-runs the whole revision after a crash or a lock
+ * timeout, and first drops an INVALID index that an interrupted CONCURRENTLY build left).
  * Frozen once released: change the schema with a new revision, never by editing this one.
  */
 import { sql, type Kysely } from 'kysely';
@@ -22,17 +29,48 @@ export const message = 'Correct search_games';
 export const createDate = '2026-11-28T13:13:00Z';
 export const transactional = false;
 
-/** Runs statements in one transaction of their own (this revision runs outside the runner's). */
-async function inTransaction(db: Kysely<any>, statements: readonly string[]): Promise<void> {
-  await sql.raw('BEGIN').execute(db);
-  try {
-    for (const statement of statements) await sql.raw(statement).execute(db);
-    await sql.raw('COMMIT').execute(db);
-  } catch (error) {
-    await sql.raw('ROLLBACK').execute(db).catch(() => undefined);
-    throw error;
-  }
-}
+/** The seed's full-text expression (003's index), kept word for word. */
+const SEARCH_VECTOR_OF = (row: string) => `to_tsvector('english', coalesce(${row}title, '') || ' ' || coalesce(${row}description, ''))`;
+
+/*
+ * Recomputed on every insert and on every update of title or description, like a generated column;
+ * the batches below write the column directly and touch neither.
+ */
+const CREATE_SEARCH_VECTOR_FUNCTION = `
+CREATE OR REPLACE FUNCTION games_search_vector_refresh()
+RETURNS TRIGGER
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    NEW.search_vector := ${SEARCH_VECTOR_OF('NEW.')};
+    RETURN NEW;
+END;
+$$`;
+
+/*
+ * One DO statement that commits after each batch (PostgreSQL 11+ allows COMMIT in a DO block run
+ * outside a transaction block), so it runs the same online and in offline SQL. Filling the column
+ * is not an edit of the game: updated_at is kept by disabling its trigger inside each batch's
+ * transaction (other sessions never see it disabled; their writes wait for that batch only).
+ */
+const BACKFILL_IN_BATCHES = `DO $backfill$
+DECLARE
+    lo uuid;
+    hi uuid;
+BEGIN
+    SELECT id INTO lo FROM games ORDER BY id LIMIT 1;
+    WHILE lo IS NOT NULL LOOP
+        SELECT id INTO hi FROM (SELECT id FROM games WHERE id >= lo ORDER BY id LIMIT 1000) AS batch ORDER BY id DESC LIMIT 1;
+        IF EXISTS (SELECT 1 FROM games WHERE id BETWEEN lo AND hi AND search_vector IS NULL) THEN
+            ALTER TABLE games DISABLE TRIGGER update_games_updated_at;
+            UPDATE games SET search_vector = ${SEARCH_VECTOR_OF('')} WHERE id BETWEEN lo AND hi AND search_vector IS NULL;
+            ALTER TABLE games ENABLE TRIGGER update_games_updated_at;
+        END IF;
+        COMMIT;
+        SELECT id INTO lo FROM games WHERE id > hi ORDER BY id LIMIT 1;
+    END LOOP;
+END
+$backfill$`;
 
 /*
  * LANGUAGE sql STABLE: the planner inlines the function into the caller's query, uses the GIN
@@ -73,17 +111,30 @@ AS $$
 $$`;
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await inTransaction(db, [
-    `ALTER TABLE games ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, ''))) STORED`,
-    `COMMENT ON COLUMN games.search_vector IS 'Full-text vector of title and description (english), maintained by PostgreSQL; search_games() ranks on it'`,
-  ]);
+  await db.transaction().execute(async (trx) => {
+    await sql`ALTER TABLE games ADD COLUMN IF NOT EXISTS search_vector tsvector`.execute(trx);
+    await sql.raw(
+      `COMMENT ON COLUMN games.search_vector IS 'Full-text vector of title and description (english), kept by the trigger update_games_search_vector; search_games() ranks on it'`,
+    ).execute(trx);
+    await sql.raw(CREATE_SEARCH_VECTOR_FUNCTION).execute(trx);
+    await sql`CREATE OR REPLACE TRIGGER update_games_search_vector BEFORE INSERT OR UPDATE OF title, description ON games FOR EACH ROW EXECUTE FUNCTION games_search_vector_refresh()`.execute(trx);
+  });
+  await sql.raw(BACKFILL_IN_BATCHES).execute(db);
   await sql`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_games_search_vector ON games USING gin (search_vector)`.execute(db);
-  await inTransaction(db, [CREATE_SEARCH_FUNCTION]);
+  await db.transaction().execute(async (trx) => {
+    await sql.raw(CREATE_SEARCH_FUNCTION).execute(trx);
+  });
   await sql`DROP INDEX CONCURRENTLY IF EXISTS idx_games_fulltext_search`.execute(db);
 }
 
-/** The seed's search_games, text for text as 003 created it (pg_proc.prosrc keeps the text). */
-const SEED_SEARCH_FUNCTION = `
+/**
+ * Restores the seed's expression index, its search_games (text for text as 003 created it), and
+ * games without the column, its trigger and function; online too, and safe to run again.
+ */
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql.raw(`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_games_fulltext_search ON games USING gin (${SEARCH_VECTOR_OF('')})`).execute(db);
+  await db.transaction().execute(async (trx) => {
+    await sql.raw(`
         CREATE OR REPLACE FUNCTION search_games(
             search_query TEXT,
             user_id_param VARCHAR(255) DEFAULT NULL,
@@ -119,14 +170,12 @@ const SEED_SEARCH_FUNCTION = `
             LIMIT limit_param;
         END;
         $$ LANGUAGE plpgsql;
-    `;
-
-/** Restores the seed's search_games and its expression index. */
-export async function down(db: Kysely<any>): Promise<void> {
-  await inTransaction(db, [SEED_SEARCH_FUNCTION]);
-  await sql.raw(
-    `CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_games_fulltext_search ON games USING gin (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, '')))`,
-  ).execute(db);
+    `).execute(trx);
+  });
   await sql`DROP INDEX CONCURRENTLY IF EXISTS idx_games_search_vector`.execute(db);
-  await inTransaction(db, ['ALTER TABLE games DROP COLUMN IF EXISTS search_vector']);
+  await db.transaction().execute(async (trx) => {
+    await sql`DROP TRIGGER IF EXISTS update_games_search_vector ON games`.execute(trx);
+    await sql`DROP FUNCTION IF EXISTS games_search_vector_refresh()`.execute(trx);
+    await sql`ALTER TABLE games DROP COLUMN IF EXISTS search_vector`.execute(trx);
+  });
 }

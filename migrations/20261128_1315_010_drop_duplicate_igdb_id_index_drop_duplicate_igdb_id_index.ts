@@ -5,7 +5,8 @@
  * idx_games_igdb_id (NULLs are distinct in both, so they enforce the same rule). Every extra index
  * slows each write; the constraint stays. The seed's required indexes (idx_collection_user_id,
  * idx_playthrough_user_status, idx_games_title_search) are untouched.
- * Non-transactional: DROP INDEX CONCURRENTLY does not block the catalogue's readers and writers.
+ * Non-transactional, so that the index is dropped (and, down, rebuilt) CONCURRENTLY: a plain DROP
+ * INDEX takes an ACCESS EXCLUSIVE lock on games. IF [NOT] EXISTS makes a re-run harmless.
  * Frozen once released: change the schema with a new revision, never by editing this one.
  */
 import { sql, type Kysely } from 'kysely';
@@ -20,7 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`DROP INDEX CONCURRENTLY IF EXISTS idx_games_igdb_id`.execute(db);
 }
 
-/** Rebuilds the seed's index, as 002 created it (concurrently). */
+/** Rebuilds the seed's index, as 002 created it. */
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx_games_igdb_id ON games (igdb_id) WHERE igdb_id IS NOT NULL`.execute(db);
 }

@@ -43,13 +43,13 @@ CREATE TABLE games (
     completionist integer,
     created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP,
     updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP,
-    search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, (((COALESCE(title, ''::character varying))::text || ' '::text) || COALESCE(description, ''::text)))) STORED
+    search_vector tsvector
 );
 COMMENT ON COLUMN games.cover_image_id IS 'IGDB image ID like co2lbd';
 COMMENT ON COLUMN games.main_story IS 'HLTB main story hours';
 COMMENT ON COLUMN games.main_extra IS 'HLTB main + extras hours';
 COMMENT ON COLUMN games.completionist IS 'HLTB completionist hours';
-COMMENT ON COLUMN games.search_vector IS 'Full-text vector of title and description (english), maintained by PostgreSQL; search_games() ranks on it';
+COMMENT ON COLUMN games.search_vector IS 'Full-text vector of title and description (english), kept by the trigger update_games_search_vector; search_games() ranks on it';
 ALTER TABLE games ADD CONSTRAINT games_igdb_id_key UNIQUE (igdb_id);
 ALTER TABLE games ADD CONSTRAINT games_pkey PRIMARY KEY (id);
 
@@ -71,6 +71,7 @@ COMMENT ON COLUMN user_game_collection.is_active IS 'Soft delete flag';
 ALTER TABLE user_game_collection ADD CONSTRAINT ck_acquired_not_future CHECK (acquired_at <= CURRENT_TIMESTAMP);
 ALTER TABLE user_game_collection ADD CONSTRAINT ck_acquisition_type CHECK (acquisition_type::text = ANY (ARRAY['PHYSICAL'::character varying, 'DIGITAL'::character varying, 'SUBSCRIPTION'::character varying, 'BORROWED'::character varying, 'RENTAL'::character varying]::text[]));
 ALTER TABLE user_game_collection ADD CONSTRAINT ck_priority_range CHECK (priority >= 1 AND priority <= 5);
+ALTER TABLE user_game_collection ADD CONSTRAINT uq_collection_id_user_game UNIQUE (id, user_id, game_id);
 ALTER TABLE user_game_collection ADD CONSTRAINT uq_user_game_platform UNIQUE (user_id, game_id, platform);
 ALTER TABLE user_game_collection ADD CONSTRAINT user_game_collection_game_id_fkey FOREIGN KEY (game_id) REFERENCES games(id) ON DELETE CASCADE;
 ALTER TABLE user_game_collection ADD CONSTRAINT user_game_collection_pkey PRIMARY KEY (id);
@@ -210,8 +211,6 @@ CREATE INDEX idx_sessions_expires_at ON public.user_sessions USING btree (expire
 
 CREATE INDEX idx_sessions_user_id ON public.user_sessions USING btree (user_id);
 
-CREATE UNIQUE INDEX uq_collection_id_user_game ON public.user_game_collection USING btree (id, user_id, game_id);
-
 CREATE OR REPLACE FUNCTION public.cleanup_expired_sessions()
  RETURNS integer
  LANGUAGE plpgsql
@@ -224,6 +223,16 @@ AS $function$
             RETURN deleted_count;
         END;
         $function$;
+
+CREATE OR REPLACE FUNCTION public.games_search_vector_refresh()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    NEW.search_vector := to_tsvector('english', coalesce(NEW.title, '') || ' ' || coalesce(NEW.description, ''));
+    RETURN NEW;
+END;
+$function$;
 
 CREATE OR REPLACE FUNCTION public.refresh_user_stats(target_user_id character varying DEFAULT NULL::character varying)
  RETURNS void
@@ -330,6 +339,8 @@ AS $function$
         $function$;
 
 CREATE TRIGGER update_playthrough_updated_at BEFORE UPDATE ON public.game_playthrough FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
+
+CREATE TRIGGER update_games_search_vector BEFORE INSERT OR UPDATE OF title, description ON public.games FOR EACH ROW EXECUTE FUNCTION games_search_vector_refresh();
 
 CREATE TRIGGER update_games_updated_at BEFORE UPDATE ON public.games FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
 

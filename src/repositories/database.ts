@@ -89,9 +89,9 @@ export interface Games {
   main_story: number | null;
   release_date: Timestamp | null;
   /**
-   * Full-text vector of title and description (english), maintained by PostgreSQL; search_games() ranks on it
+   * Full-text vector of title and description (english), kept by the trigger update_games_search_vector; search_games() ranks on it
    */
-  search_vector: Generated<string | null>;
+  search_vector: string | null;
   steam_app_id: number | null;
   title: string;
   updated_at: Generated<Timestamp | null>;

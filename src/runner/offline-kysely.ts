@@ -45,9 +45,11 @@ export function capturingKysely(statements: string[], rows: OfflineRows): { db: 
   const driver: Driver = {
     init: async () => undefined,
     acquireConnection: async () => connection,
-    beginTransaction: async () => undefined,
-    commitTransaction: async () => undefined,
-    rollbackTransaction: async () => undefined,
+    // A non-transactional revision groups statements in transactions of its own (db.transaction()):
+    // the script must hold them too, as the online run sends them.
+    beginTransaction: async () => void statements.push('BEGIN'),
+    commitTransaction: async () => void statements.push('COMMIT'),
+    rollbackTransaction: async () => void statements.push('ROLLBACK'),
     releaseConnection: async () => undefined,
     destroy: async () => undefined,
   };
