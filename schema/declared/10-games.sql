@@ -13,7 +13,8 @@ CREATE TABLE games (
     completionist INTEGER,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP,
-    search_vector TSVECTOR -- kept by the trigger update_games_search_vector below
+    -- Kept by the trigger below (a stored generated column would rewrite the table when added).
+    search_vector TSVECTOR
 );
 COMMENT ON COLUMN games.cover_image_id IS 'IGDB image ID like co2lbd';
 COMMENT ON COLUMN games.main_story IS 'HLTB main story hours';
@@ -30,8 +31,6 @@ CREATE TRIGGER update_games_updated_at
 BEFORE UPDATE ON games
 FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
 
--- A trigger rather than a stored generated column: adding a generated column rewrites games under an
--- exclusive lock, while a plain column can be filled in batches online (revision 008).
 CREATE FUNCTION games_search_vector_refresh()
 RETURNS TRIGGER
 LANGUAGE plpgsql

@@ -12,6 +12,8 @@ CREATE TABLE user_game_collection (
     created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT uq_user_game_platform UNIQUE (user_id, game_id, platform),
+    -- The target of game_playthrough's tenant-safe foreign key.
+    CONSTRAINT uq_collection_id_user_game UNIQUE (id, user_id, game_id),
     CONSTRAINT ck_acquisition_type CHECK (acquisition_type IN ('PHYSICAL', 'DIGITAL', 'SUBSCRIPTION', 'BORROWED', 'RENTAL')),
     CONSTRAINT ck_priority_range CHECK (priority >= 1 AND priority <= 5),
     -- Checked only when a row is written (SEED-NOTES item 8).
@@ -20,9 +22,6 @@ CREATE TABLE user_game_collection (
 COMMENT ON COLUMN user_game_collection.user_id IS 'AWS Cognito sub';
 COMMENT ON COLUMN user_game_collection.is_active IS 'Soft delete flag';
 
--- The unique key that game_playthrough's tenant-safe foreign key references (009 builds its index
--- CONCURRENTLY, then attaches it with ADD CONSTRAINT … UNIQUE USING INDEX).
-ALTER TABLE user_game_collection ADD CONSTRAINT uq_collection_id_user_game UNIQUE (id, user_id, game_id);
 CREATE INDEX idx_collection_user_id ON user_game_collection (user_id);
 CREATE INDEX idx_collection_user_platform ON user_game_collection (user_id, platform);
 CREATE INDEX idx_collection_user_priority ON user_game_collection (user_id, priority) WHERE priority IS NOT NULL;

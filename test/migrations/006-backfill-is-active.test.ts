@@ -37,7 +37,7 @@ describe(REVISION, () => {
     const { rows: hiddenBefore } = await client.query(`SELECT 1 FROM active_collection`);
     const stampsBefore = await updatedAt();
 
-    const logged = await migrateTo(client, graph, REVISION, database.directUrl);
+    const logged = await migrateTo(client, graph, REVISION);
 
     expect(logged).toContain(`006: ${nullRows.length} collection row(s) with is_active NULL set to true`);
     expect(await isActiveByKey()).toEqual(Object.fromEntries(SEED_COLLECTION.map((row) => [row.key, row.isActive ?? true])));
@@ -52,7 +52,7 @@ describe(REVISION, () => {
   });
 
   it('down restores the nullable column without a default and keeps the values', async () => {
-    await migrateTo(client, graph, SEED_REVISION, database.directUrl);
+    await migrateTo(client, graph, SEED_REVISION);
     expect(await insertWithoutIsActive('Mac')).toBeNull();
     expect((await isActiveByKey())['alice-1-ps5']).toBe(true);
   });

@@ -102,7 +102,7 @@ describe(REVISION, () => {
     // The seed's FULL OUTER JOIN counts alice's completed hours once per collection row (3 of them).
     expect(Number(seed[0]!.total_hours)).toBe(expected.alice!.total_hours * 3);
 
-    const logged = await migrateTo(client, graph, REVISION, database.directUrl);
+    const logged = await migrateTo(client, graph, REVISION);
 
     expect(logged).toContain(`007: user_game_stats recomputed for ${Object.keys(expected).length} user(s)`);
     expect(await columnTypes()).toEqual(seedTypes);
@@ -185,7 +185,7 @@ describe(REVISION, () => {
   });
 
   it('down restores the seed materialized view and its refresh function', async () => {
-    await migrateTo(client, graph, '006_backfill_is_active_default', database.directUrl);
+    await migrateTo(client, graph, '006_backfill_is_active_default');
     const { rows } = await client.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE relname = 'user_game_stats'`);
     expect(rows).toEqual([{ relkind: 'm' }]);
     await client.query(`SELECT refresh_user_stats('alice')`);

@@ -51,7 +51,7 @@ describe(REVISION, () => {
     // The seed returns alice's Dark Souls once per active platform (PS5 and Steam).
     expect(seedForAlice.filter((hit) => hit.title === 'Dark Souls')).toHaveLength(2);
 
-    await migrateTo(client, graph, REVISION, database.directUrl);
+    await migrateTo(client, graph, REVISION);
 
     expect(await signature()).toEqual(seedSignature);
     expect(await search('dark', null)).toEqual(seedAnonymous);
@@ -82,7 +82,7 @@ describe(REVISION, () => {
   });
 
   it('down restores the seed function and its expression index', async () => {
-    await migrateTo(client, graph, PARENT, database.directUrl);
+    await migrateTo(client, graph, PARENT);
     expect((await search('dark', 'alice')).filter((hit) => hit.title === 'Dark Souls')).toHaveLength(2);
   });
 });

@@ -42,7 +42,7 @@ describe(REVISION, () => {
     expect(broken.map((play) => play.key).sort()).toEqual(['bob-1-done', 'bob-2-plan']);
     const stampsBefore = await stamps();
 
-    const logged = await migrateTo(client, graph, REVISION, database.directUrl);
+    const logged = await migrateTo(client, graph, REVISION);
 
     expect(logged).toContain(`009: ${broken.length} playthrough link(s) to another user's or another game's collection row set to NULL`);
     expect(await links()).toEqual(Object.fromEntries(SEED_PLAYTHROUGHS.map((play) => [play.key, valid(play) ? play.collection : null])));
@@ -63,7 +63,7 @@ describe(REVISION, () => {
   });
 
   it("down restores the seed's single-column key (which accepts cross-user links again)", async () => {
-    await migrateTo(client, graph, PARENT, database.directUrl);
+    await migrateTo(client, graph, PARENT);
     await link('bob-1-done', 'alice-1-ps5');
     expect((await links())['bob-1-done']).toBe('alice-1-ps5');
   });

@@ -37,7 +37,7 @@ describe(REVISION, () => {
   it('replaces each stored id by its SHA-256, clears and expires the tokens, and reports how many rows changed', async () => {
     expect((await sessions()).map((s) => s.session_id).sort()).toEqual(SEED_SESSIONS.map((s) => s.sessionId).sort());
 
-    const logged = await migrateTo(client, graph, REVISION, database.directUrl);
+    const logged = await migrateTo(client, graph, REVISION);
 
     expect(logged).toContain(`011: ${SEED_SESSIONS.length} session(s) re-keyed by the SHA-256 of their id, tokens cleared and expired: those users sign in again`);
     const hashed = SEED_SESSIONS.map((s) => ({
@@ -63,7 +63,7 @@ describe(REVISION, () => {
     expect(await comment('session_id')).toMatch(/SHA-256/);
     expect(await comment('access_token')).toMatch(/AES-256-GCM/);
     expect(await comment('refresh_token')).toMatch(/AES-256-GCM/);
-    await migrateTo(client, graph, PARENT, database.directUrl);
+    await migrateTo(client, graph, PARENT);
     expect(await comment('session_id')).toBeNull();
   });
 });

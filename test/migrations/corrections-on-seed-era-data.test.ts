@@ -44,14 +44,14 @@ describeOnEachServer(
       for (const revision of corrections) {
         const parent = revision.parents[0]!;
         const before = await describeSchema(client);
-        await migrateTo(client, graph, revision.id, database.directUrl);
+        await migrateTo(client, graph, revision.id);
         const after = await describeSchema(client);
         expect(after, `${revision.id} changes the schema`).not.toEqual(before);
         expect(await rowCounts(client), `${revision.id} up keeps every row`).toEqual(counts);
-        await migrateTo(client, graph, parent, database.directUrl);
+        await migrateTo(client, graph, parent);
         expect(await describeSchema(client), `down of ${revision.id} restores the schema`).toEqual(before);
         expect(await rowCounts(client), `${revision.id} down keeps every row`).toEqual(counts);
-        await migrateTo(client, graph, revision.id, database.directUrl);
+        await migrateTo(client, graph, revision.id);
         expect(await describeSchema(client), `up/down/up of ${revision.id} is stable`).toEqual(after);
       }
     });

@@ -150,11 +150,11 @@ describeOnEachServer(
         const generated = graph.heads[0]!;
         const parent = graph.get(generated).parents[0]!;
         const client = await database.connect();
-        await migrateTo(client, graph, parent, database.directUrl);
+        await migrateTo(client, graph, parent);
         const headBefore = await describeForComparison(client);
-        await migrateTo(client, graph, generated, database.directUrl);
+        await migrateTo(client, graph, generated);
         expect(await describeForComparison(client)).toEqual(await describeDeclared(server, workspace.schemaDir));
-        await migrateTo(client, graph, parent, database.directUrl);
+        await migrateTo(client, graph, parent);
         expect(await describeForComparison(client)).toEqual(headBefore);
       } finally {
         workspace.remove();

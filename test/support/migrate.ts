@@ -14,14 +14,13 @@ function directUrlOf(client: pg.Client): string {
 
 /**
  * Moves a database to a revision (or 'base'), up or down as needed, and returns what the revisions
- * reported through context.log(). `directUrl` reaches the same database directly, for the
- * non-transactional revisions.
+ * reported through context.log().
  */
-export async function migrateTo(client: pg.Client, graph: RevisionGraph, revision: string, directUrl: string = directUrlOf(client)): Promise<string[]> {
+export async function migrateTo(client: pg.Client, graph: RevisionGraph, revision: string): Promise<string[]> {
   const applied = graph.appliedFrom(await readHeads(client));
   const goingDown = revision === 'base' || [...graph.descendants(revision)].some((id) => id !== revision && applied.has(id));
   const target = goingDown ? resolveDowngradeTarget(graph, revision, applied) : resolveUpgradeTarget(graph, revision, applied);
   const logged: string[] = [];
-  await runToTarget({ client, graph, target, settings: TEST_SETTINGS, directUrl, log: (message) => logged.push(message) });
+  await runToTarget({ client, graph, target, settings: TEST_SETTINGS, directUrl: directUrlOf(client), log: (message) => logged.push(message) });
   return logged;
 }

@@ -114,6 +114,6 @@ export async function createSeedEraDatabase(
   const database = await createTestDatabase({ from: SEED_REVISION, server });
   const client = await database.connect();
   await insertSeedEraData(client);
-  if (revision !== SEED_REVISION) await migrateTo(client, graph, revision, database.directUrl);
+  if (revision !== SEED_REVISION) await migrateTo(client, graph, revision);
   return { database, client };
 }
