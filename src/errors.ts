@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'E_RESTORE'
   | 'E_VERIFY_FAILED'
   | 'E_DRIFT'
+  | 'E_SCHEMA_DECLARATION'
   | 'E_LINT'
   | 'E_VALIDATION'
   | 'E_NOT_FOUND'

@@ -9,6 +9,7 @@ export interface GlobalOptions {
   databaseUrl?: string;
   directDatabaseUrl?: string;
   revisionsDir?: string;
+  schemaDir?: string;
   config?: string;
   json?: boolean;
   echoSql?: boolean;
@@ -30,6 +31,7 @@ export class CommandContext {
       databaseUrl: options.databaseUrl,
       directDatabaseUrl: options.directDatabaseUrl,
       revisionsDir: options.revisionsDir,
+      schemaDir: options.schemaDir,
       lockWaitMs: options.lockWait,
       lockTimeoutMs: options.lockTimeout,
       statementTimeoutMs: options.statementTimeout,

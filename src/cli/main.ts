@@ -15,6 +15,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option('-d, --database-url <url>', 'libpq URL of the database (default: DATABASE_URL, else the embedded server)'))
     .option('--direct-database-url <url>', 'direct (not pooled) URL for non-transactional revisions (default: DIRECT_DATABASE_URL, else the database URL)')
     .option('--revisions-dir <dir>', 'folder of revision files (default: migrations)')
+    .option('--schema-dir <dir>', 'folder of the declared schema, *.sql (default: schema/declared)')
     .option('--config <file>', 'JSON config file (default: play-later-db.config.json if present)')
     .option('--json', 'print the result as JSON on stdout (logs stay on stderr)')
     .option('--echo-sql', 'print every SQL statement sent (passwords masked) on stderr')
@@ -107,10 +108,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('write a new revision file whose parent is the current head')
     .requiredOption('-m, --message <message>', 'what the revision changes')
     .option('--parents <ids>', 'parent revision(s), comma-separated; several make a merge revision')
+    .option('--autogenerate', 'write up and down from the difference between the revisions\' head and the declared schema')
     .action(
-      run(async (ctx, flags: { message?: string; parents?: string }) => {
+      run(async (ctx, flags: { message?: string; parents?: string; autogenerate?: boolean }) => {
         const { revisionCommand } = await import('./commands/revision.js');
         await revisionCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('check')
+    .description("fail and print the difference when the declared schema and the revisions' head (and, with --live, the database) disagree")
+    .option('--live', 'also compare the configured database (DATABASE_URL, -d or the embedded one)')
+    .action(
+      run(async (ctx, flags: { live?: boolean }) => {
+        const { checkCommand } = await import('./commands/check.js');
+        await checkCommand(ctx, flags);
       }),
     );
   program

@@ -12,6 +12,8 @@ export interface Config {
   /** A direct (not pooled) URL, needed by non-transactional revisions behind PgBouncer. */
   directDatabaseUrl: string | undefined;
   revisionsDir: string;
+  /** The declared head schema (schema as code): *.sql files applied in name order. */
+  schemaDir: string;
   /** Alembic's file_template: %(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s_%(slug)s */
   fileTemplate: string;
   timezone: string;
@@ -46,6 +48,7 @@ const DEFAULTS: Record<ConfigKey, string | number | undefined> = {
   databaseUrl: undefined,
   directDatabaseUrl: undefined,
   revisionsDir: 'migrations',
+  schemaDir: 'schema/declared',
   fileTemplate: SEED_FILE_TEMPLATE,
   timezone: 'UTC',
   dataDir: '.play-later',
@@ -62,6 +65,7 @@ const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
   databaseUrl: 'DATABASE_URL',
   directDatabaseUrl: 'DIRECT_DATABASE_URL',
   revisionsDir: 'PLAY_LATER_REVISIONS_DIR',
+  schemaDir: 'PLAY_LATER_SCHEMA_DIR',
   dataDir: 'PLAY_LATER_DATA_DIR',
   lockWaitMs: 'PLAY_LATER_LOCK_WAIT_MS',
   lockTimeoutMs: 'PLAY_LATER_LOCK_TIMEOUT_MS',
@@ -79,7 +83,7 @@ const NUMERIC_KEYS = new Set<ConfigKey>([
   'statementTimeoutMs',
   'backupKeep',
 ]);
-const PATH_KEYS = new Set<ConfigKey>(['revisionsDir', 'dataDir', 'backupDir', 'pgBinDir']);
+const PATH_KEYS = new Set<ConfigKey>(['revisionsDir', 'schemaDir', 'dataDir', 'backupDir', 'pgBinDir']);
 
 export interface ResolveOptions {
   flags?: ConfigInput;

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { migrateTo } from '../support/migrate.js';
-import { SEED_COLLECTION, SEED_HEAD, createSeedEraDatabase } from '../support/seed-era-data.js';
+import { SEED_COLLECTION, createSeedEraDatabase } from '../support/seed-era-data.js';
 import type { TestDatabase } from '../support/test-database.js';
-import { loadProjectGraph } from '../support/template-databases.js';
+import { SEED_REVISION, loadProjectGraph } from '../support/template-databases.js';
 
 const REVISION = '006_backfill_is_active_default';
 let graph: RevisionGraph;
@@ -52,7 +52,7 @@ describe(REVISION, () => {
   });
 
   it('down restores the nullable column without a default and keeps the values', async () => {
-    await migrateTo(client, graph, SEED_HEAD);
+    await migrateTo(client, graph, SEED_REVISION);
     expect(await insertWithoutIsActive('Mac')).toBeNull();
     expect((await isActiveByKey())['alice-1-ps5']).toBe(true);
   });

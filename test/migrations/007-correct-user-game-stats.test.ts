@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { migrateTo } from '../support/migrate.js';
+import { waitFor } from '../support/wait-for.js';
 import { SEED_COLLECTION, SEED_PLAYTHROUGHS, createSeedEraDatabase, type SeedCollectionRow, type SeedPlaythrough } from '../support/seed-era-data.js';
 import type { TestDatabase } from '../support/test-database.js';
 import { loadProjectGraph } from '../support/template-databases.js';
@@ -155,6 +156,32 @@ describe(REVISION, () => {
 
     await client.query(`SELECT refresh_user_stats()`);
     expect(await statsInDatabase()).toEqual(expected);
+  });
+
+  it('two transactions that write and refresh the same user serialize, so the later refresh sees both writes', async () => {
+    const [first, second] = [await database.connect(), await database.connect()];
+    const addPlaythrough = (client: pg.Client, hours: string) =>
+      client.query(
+        `INSERT INTO game_playthrough (user_id, game_id, status, platform, play_time_hours)
+         SELECT 'alice', id, 'COMPLETED', 'PC', $1 FROM games WHERE igdb_id = 5`,
+        [hours],
+      );
+    await first.query('BEGIN');
+    await addPlaythrough(first, '1.25');
+    await first.query(`SELECT refresh_user_stats('alice')`);
+    await second.query('BEGIN');
+    await addPlaythrough(second, '2.50');
+    const secondRefresh = second.query(`SELECT refresh_user_stats('alice')`);
+    await waitFor('the second refresh to wait for the first one\'s lock', async () => {
+      const { rows } = await client.query<{ waiting: number }>(`SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+      return rows[0]!.waiting > 0;
+    });
+    await first.query('COMMIT');
+    await secondRefresh;
+    await second.query('COMMIT');
+    const concurrent = (await statsInDatabase()).alice;
+    await client.query(`SELECT refresh_user_stats('alice')`);
+    expect(concurrent).toEqual((await statsInDatabase()).alice);
   });
 
   it('down restores the seed materialized view and its refresh function', async () => {

@@ -7,9 +7,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { migrateTo } from '../support/migrate.js';
-import { SEED_HEAD } from '../support/seed-era-data.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { loadProjectGraph } from '../support/template-databases.js';
+import { SEED_REVISION, loadProjectGraph } from '../support/template-databases.js';
 
 /** Several batches, and not a multiple of the batch size. */
 const ROWS = 12_345;
@@ -21,7 +20,7 @@ beforeAll(async () => {
   graph = await loadProjectGraph();
   database = await createTestDatabase({ from: 'empty' });
   client = await database.connect();
-  await migrateTo(client, graph, SEED_HEAD);
+  await migrateTo(client, graph, SEED_REVISION);
   await client.query(
     `INSERT INTO games (igdb_id, title, description, updated_at)
      SELECT n, 'Game ' || n, CASE WHEN n % 3 = 0 THEN NULL ELSE 'story number ' || n END, TIMESTAMPTZ '2024-01-01 00:00:00+00' + n * interval '1 second'

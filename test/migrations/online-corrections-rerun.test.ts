@@ -15,13 +15,13 @@ import type { Revision } from '../../src/runner/revision.js';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
 import { migrateTo } from '../support/migrate.js';
-import { SEED_COLLECTION, SEED_HEAD, SEED_PLAYTHROUGHS, createSeedEraDatabase } from '../support/seed-era-data.js';
+import { SEED_COLLECTION, SEED_PLAYTHROUGHS, createSeedEraDatabase } from '../support/seed-era-data.js';
 import { embeddedServer, externalServer, type TestServer } from '../support/servers.js';
 import type { TestDatabase } from '../support/test-database.js';
-import { loadProjectGraph } from '../support/template-databases.js';
+import { SEED_REVISION, loadProjectGraph } from '../support/template-databases.js';
 
 const graph: RevisionGraph = await loadProjectGraph();
-const ONLINE = graph.order.slice(graph.order.findIndex((r) => r.id === SEED_HEAD) + 1).filter((r) => !r.transactional);
+const ONLINE = graph.order.slice(graph.order.findIndex((r) => r.id === SEED_REVISION) + 1).filter((r) => !r.transactional);
 const pg15 = externalServer('pg15');
 let client: pg.Client;
 
@@ -85,7 +85,7 @@ describe.each([{ server: () => embeddedServer() }, ...(pg15 ? [{ server: () => p
   let database: TestDatabase;
 
   beforeAll(async () => {
-    ({ database, client } = await createSeedEraDatabase(graph, SEED_HEAD, server()));
+    ({ database, client } = await createSeedEraDatabase(graph, SEED_REVISION, server()));
   });
   afterAll(async () => database?.drop());
 

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { migrateTo } from './migrate.js';
 import type { TestServer } from './servers.js';
+import { SEED_REVISION } from './template-databases.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface SeedGame {
@@ -104,19 +105,15 @@ export async function insertSeedEraData(client: pg.Client): Promise<void> {
   }
 }
 
-/** A database of the test's own, migrated to 005, holding the seed-era rows, then moved to `revision`. */
+/** A database of the test's own at 005 (a clone of the seed template), holding the seed-era rows, then moved to `revision`. */
 export async function createSeedEraDatabase(
   graph: RevisionGraph,
-  revision = SEED_HEAD,
+  revision = SEED_REVISION,
   server?: TestServer,
 ): Promise<{ database: TestDatabase; client: pg.Client }> {
-  const database = await createTestDatabase({ from: 'empty', server });
+  const database = await createTestDatabase({ from: SEED_REVISION, server });
   const client = await database.connect();
-  await migrateTo(client, graph, SEED_HEAD);
   await insertSeedEraData(client);
-  if (revision !== SEED_HEAD) await migrateTo(client, graph, revision);
+  if (revision !== SEED_REVISION) await migrateTo(client, graph, revision);
   return { database, client };
 }
-
-/** The last revision that reproduces the seed. */
-export const SEED_HEAD = '005_add_database_views';

@@ -1,0 +1,21 @@
+import type pg from 'pg';
+import { createTwoFilesPatch } from 'diff';
+import { describeSchema } from './describe-schema.js';
+
+/**
+ * The schema description that check and autogenerate compare: describeSchema with each table's
+ * columns sorted by name. Column order is not compared (as in Alembic): ALTER TABLE can only add a
+ * column at the end, so a column declared in the middle of a table could never match.
+ */
+export async function describeForComparison(client: pg.Client): Promise<string> {
+  return (await describeSchema(client)).replace(/^(CREATE TABLE \S+ \(\n)([\s\S]*?)(\n\);)$/gm, (_, head: string, body: string, tail: string) => {
+    const columns = body.split('\n').map((line) => line.replace(/,$/, ''));
+    return `${head}${columns.sort().join(',\n')}${tail}`;
+  });
+}
+
+/** A unified diff of two schema descriptions, or undefined when they are the same. */
+export function schemaTextDiff(fromName: string, fromText: string, toName: string, toText: string): string | undefined {
+  if (fromText === toText) return undefined;
+  return createTwoFilesPatch(fromName, toName, fromText, toText, undefined, undefined, { context: 3 });
+}
