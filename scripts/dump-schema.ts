@@ -4,22 +4,16 @@
  * `npm run schema:dump -- --describe URL --out FILE`: writes the bare description of an existing
  * database instead (scripts/seed-alembic/regenerate.sh uses it for the Alembic-built fixture).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect, disconnect } from '../src/db/connect.js';
-import { startEmbeddedServer } from '../src/db/embedded-server.js';
-import { runToTarget } from '../src/runner/executor.js';
-import { loadRevisions } from '../src/runner/load-revisions.js';
-import { resolveUpgradeTarget } from '../src/runner/plan.js';
-import { RevisionGraph } from '../src/runner/revision-graph.js';
 import { readHeads } from '../src/runner/version-table.js';
 import { describeSchema } from '../src/schema/describe-schema.js';
 import { SCHEMA_FILE, renderSchemaFile } from '../src/schema/schema-file.js';
+import { withHeadOnThrowawayServer } from './lib/throwaway-head.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
-const SETTINGS = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
 
 async function describeDatabase(url: string): Promise<{ heads: string[]; description: string }> {
   const client = await connect(url);
@@ -31,22 +25,10 @@ async function describeDatabase(url: string): Promise<{ heads: string[]; descrip
 }
 
 async function describeFreshHead(): Promise<{ heads: string[]; description: string }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-schema-dump-'));
-  const server = await startEmbeddedServer({ dataDir, durable: false });
-  try {
-    const url = server.urlFor('play-later-db');
-    const graph = new RevisionGraph(await loadRevisions(path.join(PROJECT_ROOT, 'migrations')));
-    const client = await connect(url);
-    try {
-      await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: SETTINGS, directUrl: url });
-    } finally {
-      await disconnect(client);
-    }
-    return await describeDatabase(url);
-  } finally {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  return withHeadOnThrowawayServer('play-later-db', async (_url, client) => ({
+    heads: await readHeads(client),
+    description: await describeSchema(client),
+  }));
 }
 
 async function main(): Promise<void> {
