@@ -8,8 +8,8 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
   const graph = await context.graph();
   await context.withDatabase(async ({ client, displayUrl }) => {
     const heads = await readHeads(client);
-    graph.appliedFrom(heads); // fails clearly on a revision no file defines
-    const pending = graph.order.filter((r) => !graph.appliedFrom(heads).has(r.id)).map((r) => r.id);
+    const applied = graph.appliedFrom(heads); // fails clearly on a revision no file defines
+    const pending = graph.order.filter((r) => !applied.has(r.id)).map((r) => r.id);
     const lines = [`${displayUrl}`, `Current revision: ${describeHeads(graph, heads)}`];
     if (pending.length > 0) lines.push(`Pending: ${pending.join(', ')}`);
     if (flags.verbose) for (const id of heads) lines.push('', formatRevision(graph, graph.get(id), true));
