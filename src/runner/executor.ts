@@ -108,10 +108,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
         }
         if (single) await client.query('SAVEPOINT play_later_step');
         await step.revision[step.direction](kyselyOn(client), context);
-        const applied = graph.appliedFrom(heads);
-        if (step.direction === 'up') applied.add(step.revision.id);
-        else applied.delete(step.revision.id);
-        await writeHeads(client, heads, graph.headsOf(applied));
+        await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));
         const durationMs = performance.now() - started;
         await recordHistory(client, { revision: step.revision, direction: step.direction, host, durationMs });
         if (single) await client.query('RELEASE SAVEPOINT play_later_step');

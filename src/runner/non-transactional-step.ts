@@ -56,11 +56,8 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
       // A failure leaves the 'running' row: the next try (or run) recovers as after a crash.
       await step.revision[step.direction](kyselyOn(client), options.context);
       const durationMs = performance.now() - started;
-      const applied = graph.appliedFrom(heads);
-      if (step.direction === 'up') applied.add(step.revision.id);
-      else applied.delete(step.revision.id);
       await client.query('BEGIN');
-      await writeHeads(client, heads, graph.headsOf(applied));
+      await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));
       await recordFinished(client, historyId, durationMs);
       await client.query('COMMIT');
       return durationMs;

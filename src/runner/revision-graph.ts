@@ -93,6 +93,14 @@ export class RevisionGraph {
     return this.walk(heads, (r) => [...this.get(r).parents, ...this.get(r).dependsOn]);
   }
 
+  /** The heads the version table holds once `id` is applied (up) or reverted (down) from `heads`. */
+  headsAfter(heads: readonly string[], id: string, direction: 'up' | 'down'): string[] {
+    const applied = this.appliedFrom(heads);
+    if (direction === 'up') applied.add(id);
+    else applied.delete(id);
+    return this.headsOf(applied);
+  }
+
   /** The heads of an applied set: what the version table stores. */
   headsOf(applied: ReadonlySet<string>): string[] {
     return [...applied].filter((id) => !(this.children.get(id) ?? []).some((child) => applied.has(child))).sort();
