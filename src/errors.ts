@@ -30,7 +30,6 @@ export type ErrorCode =
   | 'E_LOCK_TIMEOUT'
   | 'E_CHECKSUM_MISMATCH'
   | 'E_OFFLINE_UNSUPPORTED'
-  | 'E_INVALID_INDEX'
   | 'E_DIRECT_URL_REQUIRED'
   | 'E_BACKUP'
   | 'E_RESTORE'
