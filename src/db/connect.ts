@@ -127,12 +127,8 @@ function sslVariants(params: ReadonlyMap<string, string>): Array<false | Connect
       return [files.ca ? caOnly : unverified];
     case 'verify-ca':
       return [caOnly];
-    case 'verify-full':
+    default: // verify-full (parseDatabaseUrl accepts no other mode)
       return [files];
-    default:
-      throw new PlayLaterError('E_URL_MALFORMED', `Malformed connection string (DATABASE_URL): sslmode "${mode}" is not one of disable, allow, prefer, require, verify-ca, verify-full.`, {
-        hint: 'Write sslmode=require to encrypt without checking the certificate, verify-full to check it.',
-      });
   }
 }
 

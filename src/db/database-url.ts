@@ -46,6 +46,7 @@ const UNSUPPORTED_PARAMS: Record<string, string> = {
   service: 'Write the connection settings themselves instead of naming a service of pg_service.conf.',
   replication: 'A replication connection cannot run SQL migrations: drop the replication parameter.',
 };
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 /** Parameters whose value is a secret, in any form. */
 const SECRET_PARAMS = ['password', 'sslpassword'];
 
@@ -262,6 +263,10 @@ function fromSettings(settings: RawSettings): DatabaseUrl {
     throw malformed(`target_session_attrs "${targetSessionAttrs}" is not one of ${TARGET_SESSION_ATTRS.join(', ')}`);
   }
   const addresses = hosts.map((host, index) => ({ host, port: parsePort(ports.length > 1 ? ports[index]! : (ports[0] ?? ''), host) }));
+  const sslmode = params.get('sslmode');
+  if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) {
+    throw malformed(`sslmode "${sslmode}" is not one of ${SSL_MODES.join(', ')}`, 'Write sslmode=require to encrypt without checking the certificate, verify-full to check it.');
+  }
   const loadBalance = params.get('load_balance_hosts') ?? 'disable';
   if (loadBalance !== 'disable' && loadBalance !== 'random') throw malformed(`load_balance_hosts "${loadBalance}" is not disable or random`);
   return {

@@ -10,6 +10,17 @@ describe('maskUrl', () => {
     expect(maskUrl('postgresql://a:1@h/x and postgres://b:2@h/y')).toBe('postgresql://a:***@h/x and postgres://b:***@h/y');
   });
 
+  it('masks ?password= (and sslpassword) in a URL query, and password= of key=value settings, quoted or not', () => {
+    expect(maskUrl('postgresql://u@h/db?sslmode=require&password=s3cret&application_name=x')).toBe('postgresql://u@h/db?sslmode=require&password=***&application_name=x');
+    expect(maskUrl('postgresql://u@h/db?sslpassword=k3y')).toBe('postgresql://u@h/db?sslpassword=***');
+    expect(maskUrl("host=db password='it\\'s a secret' dbname=play")).toBe("host=db password='***' dbname=play");
+    expect(maskUrl('host=db password = s3cret dbname=play')).toBe("host=db password = '***' dbname=play");
+    expect(maskUrl('password=s3cret host=db')).toBe("password='***' host=db");
+    expect(maskUrl('"host=db password=s3cret"')).toBe(`"host=db password='***'"`);
+    // An unterminated quote masks to the end rather than show the rest.
+    expect(maskUrl("host=db password='s3cret dbname=play")).toBe("host=db password='***'");
+  });
+
   it('leaves URLs without a password and prose alone', () => {
     expect(maskUrl('postgresql://app@db/play')).toBe('postgresql://app@db/play');
     expect(maskUrl('put it after the user name (user:password@host)')).toBe('put it after the user name (user:password@host)');

@@ -2,13 +2,17 @@
  * The CLI never prints a password: not in results, logs, --echo-sql, --debug, --json, errors of its
  * own, errors of the server, nor errors of pg_dump/pg_restore, whether the command succeeds or not.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
+import { parseDatabaseUrl } from '../../src/db/database-url.js';
 import { redactSecrets } from '../../src/ops/run-tool.js';
-import { runCli, type CliResult } from '../support/run-cli.js';
+import { runCli, startCli, type CliResult } from '../support/run-cli.js';
+import { waitFor } from '../support/wait-for.js';
 import { describeOnEachServer, embeddedServer, type TestServer } from '../support/servers.js';
 import { useTempFolders } from '../support/temp-folders.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -22,6 +26,24 @@ function expectNoPassword(result: CliResult, what: string): void {
   expect(printed.includes(PASSWORD), `${what} printed the password`).toBe(false);
   expect(printed.includes(ENCODED), `${what} printed the encoded password`).toBe(false);
   expect(printed.includes(ENCODED.slice(0, 10)), `${what} printed part of the password`).toBe(false);
+}
+
+/** The same connection as libpq key=value settings, the password quoted (its quote and backslash escaped). */
+function keywordSettings(base: string, user: string, password: string, database: string): string {
+  const { hosts } = parseDatabaseUrl(base);
+  const quoted = password.replace(/[\\']/g, (char) => `\\${char}`);
+  return `host=${hosts[0]!.host} port=${hosts[0]!.port} dbname=${database} user=${user} password='${quoted}'`;
+}
+
+/** The same connection with the password in the query (?password=…), as libpq also accepts. */
+function queryPasswordUrl(base: string, user: string, password: string, database: string): string {
+  const { hosts } = parseDatabaseUrl(base);
+  return `postgresql://${user}@${hosts[0]!.host}:${hosts[0]!.port}/${database}?sslmode=disable&password=${encodeURIComponent(password)}`;
+}
+
+/** Every process's command line, as any user of the machine sees it with `ps`. */
+function processList(): string {
+  return execFileSync('ps', ['-eo', 'pid,args', '--no-headers'], { encoding: 'utf8' });
 }
 
 function urlWith(base: string, user: string, password: string, database: string): string {
@@ -89,6 +111,63 @@ describe('password masking [embedded PostgreSQL 18]', () => {
     }
   });
 
+  it('key=value settings and ?password= work and print no password, in results, --echo-sql, --debug and --json', async () => {
+    const server = embeddedServer();
+    for (const connection of [keywordSettings(server.adminUrl, role, PASSWORD, database.name), queryPasswordUrl(server.adminUrl, role, PASSWORD, database.name)]) {
+      for (const args of [['--json', 'current'], ['--echo-sql', '--debug', 'current', '--verbose']]) {
+        const result = await runCli(args, { env: { DATABASE_URL: connection } });
+        expect(result.code, result.stderr).toBe(0);
+        expectNoPassword(result, args.join(' '));
+        expect(`${result.stdout}${result.stderr}`, args.join(' ')).toContain(`${role}:***@`);
+      }
+    }
+  });
+
+  it('malformed key=value settings and URLs holding a password: E_URL_MALFORMED, exit 2, no password, also in --json', async () => {
+    const server = embeddedServer();
+    const settings = keywordSettings(server.adminUrl, role, PASSWORD, database.name);
+    for (const connection of [
+      `${settings} sslmode=sometimes`,
+      `${settings} pasword=${PASSWORD}`,
+      settings.replace(/'$/, ''), // unterminated quote
+      settings.replace(/password='.*'$/, `password=${PASSWORD} extra`),
+      goodUrl.replace(/@/, '%zz@'),
+      goodUrl.replace(/:(\d+)\//, ':99999/'),
+      goodUrl.replace(/:(\d+)\//, ':54x32/'),
+    ]) {
+      const result = await runCli(['--json', 'upgrade', 'head'], { env: { DATABASE_URL: connection } });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain('error E_URL_MALFORMED: Malformed connection string');
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'E_URL_MALFORMED' } });
+      expect(result.stderr).not.toContain('This is a bug');
+      expectNoPassword(result, 'a malformed connection string');
+    }
+  }, 120_000);
+
+  it('a --database-url on the command line is masked in the process title (ps) while the command runs', async () => {
+    let connected!: () => void;
+    const reached = new Promise<void>((resolve) => (connected = resolve));
+    const silent = net.createServer(() => connected()); // accepts, never answers: the command waits
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const url = `postgresql://${role}:${ENCODED}@127.0.0.1:${port}/db?connect_timeout=5`;
+    const cli = startCli(['--database-url', url, 'current']);
+    try {
+      await reached;
+      const pid = cli.child.pid!;
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      expect(commandLine).toContain(`${role}:***@`);
+      expect(commandLine).not.toContain(ENCODED.slice(0, 10));
+      const listed = processList().split('\n').find((line) => line.trim().startsWith(`${pid} `)) ?? '';
+      expect(listed).toContain('play-later-db');
+      expect(listed).not.toContain(ENCODED.slice(0, 10));
+      expectNoPassword(await cli.result, 'a command timing out');
+    } finally {
+      cli.child.kill();
+      silent.close();
+    }
+  });
+
   it('failing commands (wrong password, bad URL, usage errors, --json) print no password', async () => {
     const runs: Array<[string[], NodeJS.ProcessEnv]> = [
       [['current'], { DATABASE_URL: badUrl }],
@@ -134,6 +213,33 @@ describeOnEachServer(
       expect(result.stderr).toContain('error E_BACKUP: pg_dump');
       expect(result.stderr).toContain('permission denied');
       expectNoPassword(result, 'backup');
+    });
+
+    it('pg_dump gets the connection (key=value settings here) without the password on its command line (ps), the password through PGPASSWORD', async () => {
+      const superuser = await createRole(server, true);
+      // pg_dump waits for its lock behind this one: the moment to look at it with ps.
+      const blocker = await connect(database.directUrl);
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE games IN ACCESS EXCLUSIVE MODE');
+        const cli = startCli(['backup'], {
+          env: { DATABASE_URL: keywordSettings(server.adminUrl, superuser, PASSWORD, database.name), PLAY_LATER_BACKUP_DIR: tempFolder() },
+        });
+        const line = await waitFor('pg_dump to run', async () => processList().split('\n').find((entry) => /pg_dump .*--dbname=/.test(entry)), 30_000);
+        expect(line).toContain(`--dbname=postgresql://${superuser}@`);
+        expect(line).toContain(`/${database.name}`);
+        expect(line).not.toContain(ENCODED.slice(0, 10));
+        expect(line).not.toContain(PASSWORD.slice(0, 10));
+        const pid = line.trim().split(/\s+/)[0]!;
+        expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain(`PGPASSWORD=${PASSWORD}`);
+        await blocker.query('ROLLBACK');
+        const result = await cli.result;
+        expect(result.code, result.stderr).toBe(0);
+        expectNoPassword(result, 'backup');
+      } finally {
+        await disconnect(blocker);
+        await dropRole(server, superuser);
+      }
     });
 
     it('shows pg_restore failing on a damaged archive without the password', async () => {
