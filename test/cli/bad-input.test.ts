@@ -30,13 +30,17 @@ function cli(args: string[], revisionsDir = LINEAR): ReturnType<typeof runCli> {
 
 describe('database URL and connection', () => {
   it.each([
-    ['not a URL', 'localhost:5432/play'],
-    ['another scheme', 'mysql://user:secret@localhost/play'],
-    ['no database', 'postgresql://user:secret@localhost:5432/'],
-    ['a bad port', 'postgresql://user:secret@localhost:99999/play'],
-  ])('malformed DATABASE_URL (%s): E_URL_MALFORMED, exit 2, password never shown', async (_, url) => {
+    ['not a URL', 'localhost:5432/play', 'neither a postgresql:// URL nor key=value'],
+    ['another scheme', 'mysql://user:secret@localhost/play', 'the scheme "mysql"'],
+    ['no database', 'postgresql://user:secret@localhost:5432/', 'names no database'],
+    ['a bad port', 'postgresql://user:secret@localhost:99999/play', 'the port of host "localhost" is not a number from 1 to 65535'],
+    ['a port that is not a number', 'postgresql://user:secret@localhost:54x32/play', 'the port of host "localhost" is not a number'],
+    ['a password with bad percent-encoding', 'postgresql://user:p%zz-secret@localhost:5432/play', 'the password has an invalid percent-encoding'],
+    ['key=value settings with an unterminated quote', "host=localhost dbname=play password='secret", 'has no closing quote'],
+  ])('malformed DATABASE_URL (%s): E_URL_MALFORMED with the reason, exit 2, password never shown', async (_, url, reason) => {
     const result = await runCli(['current'], { env: { DATABASE_URL: url } });
     expectCliError(result, 'E_URL_MALFORMED', 2);
+    expect(result.stderr).toContain(reason);
     expect(result.stderr).not.toContain('secret');
   });
 
