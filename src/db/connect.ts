@@ -22,6 +22,7 @@ export interface ConnectOptions {
 /** What a host turned out to be, or why it was passed over: for the message that lists them all. */
 interface Attempt {
   host: HostAddress;
+  kind: 'unresolved' | 'refused' | 'timeout' | 'wrong-session' | 'other';
   outcome: string;
 }
 
@@ -43,14 +44,14 @@ export async function connect(rawUrl: string, options: ConnectOptions = {}): Pro
         client = await openClient(target, host, options);
       } catch (error) {
         if (!tryNextHost(error)) throw connectionError(error, host, target, attempts);
-        attempts.push({ host, outcome: failureReason(error) });
+        attempts.push({ host, ...failureReason(error) });
         continue;
       }
       try {
         const state = wanted === 'any' && !options.requireWritable ? undefined : await sessionState(client);
         const mismatch = state && sessionMismatch(wanted, state);
         if (mismatch) {
-          attempts.push({ host, outcome: mismatch });
+          attempts.push({ host, kind: 'wrong-session', outcome: mismatch });
           await disconnect(client);
           continue;
         }
@@ -170,13 +171,13 @@ function tryNextHost(error: unknown): boolean {
   return !(error instanceof PlayLaterError) && !/SASL|password/i.test(messageOf(error));
 }
 
-function failureReason(error: unknown): string {
+function failureReason(error: unknown): Pick<Attempt, 'kind' | 'outcome'> {
   const code = (error as { code?: string }).code;
   const message = maskUrl(messageOf(error));
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the name does not resolve (${code})`;
-  if (code && /^E[A-Z]+$/.test(code)) return `no server answers (${code})`;
-  if (/timeout/i.test(message)) return 'timed out';
-  return message;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'unresolved', outcome: `the name does not resolve (${code})` };
+  if (code && /^E[A-Z]+$/.test(code)) return { kind: 'refused', outcome: `unreachable (${code})` };
+  if (/timeout/i.test(message)) return { kind: 'timeout', outcome: 'timed out' };
+  return { kind: 'other', outcome: message };
 }
 
 function readOnlyServer(target: DatabaseUrl, host: HostAddress, state: SessionState): PlayLaterError {
@@ -191,24 +192,30 @@ function readOnlyServer(target: DatabaseUrl, host: HostAddress, state: SessionSt
 }
 
 function noHostAccepted(target: DatabaseUrl, attempts: Attempt[]): PlayLaterError {
-  const only = attempts.length === 1 ? attempts[0]! : undefined;
   const data = { url: formatDatabaseUrl(target, 'mask'), hostsTried: attempts.map(({ host, outcome }) => ({ host: describeHost(host), outcome })) };
-  if (only && /timed out/.test(only.outcome)) {
-    return new PlayLaterError('E_CONNECT_TIMEOUT', `Connecting to ${describeHost(only.host)} timed out.`, {
-      data,
-      hint: 'Check that the host is reachable from here (firewall, VPN) and the port is right; connect_timeout=<seconds> in the connection string sets the wait.',
-    });
-  }
-  if (only && /resolve/.test(only.outcome)) {
-    return new PlayLaterError('E_CONNECT_UNREACHABLE', `Cannot resolve the database host of ${describeHost(only.host)}.`, { data, hint: 'Check the host name in DATABASE_URL.' });
+  const only = attempts.length === 1 ? attempts[0]! : undefined;
+  const where = only && describeHost(only.host);
+  const unreachableHint = 'Start the server, or fix the host and port in DATABASE_URL.';
+  switch (only?.kind) {
+    case 'timeout':
+      return new PlayLaterError('E_CONNECT_TIMEOUT', `Connecting to ${where} timed out.`, {
+        data,
+        hint: 'Check that the host is reachable from here (firewall, VPN) and the port is right; connect_timeout=<seconds> in the connection string sets the wait.',
+      });
+    case 'unresolved':
+      return new PlayLaterError('E_CONNECT_UNREACHABLE', `Cannot resolve the database host of ${where}.`, { data, hint: 'Check the host name in DATABASE_URL.' });
+    case 'refused':
+      return new PlayLaterError('E_CONNECT_UNREACHABLE', `No PostgreSQL server answers at ${where}: ${only!.outcome}.`, { data, hint: unreachableHint });
+    default:
+      break;
   }
   const wanted = target.targetSessionAttrs === 'any' ? 'a connection' : `a ${target.targetSessionAttrs} session`;
   const tried = attempts.map(({ host, outcome }) => `${describeHost(host)}: ${outcome}`).join('; ');
-  return new PlayLaterError('E_CONNECT_UNREACHABLE', only && /no server answers/.test(only.outcome) ? `No PostgreSQL server answers at ${describeHost(only.host)} (${/\((\w+)\)/.exec(only.outcome)?.[1] ?? only.outcome}).` : `No host gave ${wanted} (tried ${describeHosts(target)}): ${tried}.`, {
+  return new PlayLaterError('E_CONNECT_UNREACHABLE', `No host gave ${wanted} (tried ${describeHosts(target)}): ${tried}.`, {
     data,
-    hint: attempts.some(({ outcome }) => /session|standby|primary/.test(outcome))
+    hint: attempts.some(({ kind }) => kind === 'wrong-session')
       ? `Every reachable host is of the wrong kind for target_session_attrs=${target.targetSessionAttrs}: check which node is the primary, or change target_session_attrs.`
-      : 'Start the server, or fix the host and port in DATABASE_URL.',
+      : unreachableHint,
   });
 }
 
