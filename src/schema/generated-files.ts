@@ -19,6 +19,9 @@ export function projectRoot(revisionsDir: string): string {
   return path.dirname(path.resolve(revisionsDir));
 }
 
+/** The files `generate` writes (and the README's ERD block, when it has one). */
+export const GENERATED_FILES = [SCHEMA_FILE, DATABASE_TYPES_FILE, ERD_FILE] as const;
+
 /**
  * What the committed generated files must hold for a database at head (a scratch one, without the
  * runner's bookkeeping tables): schema/schema.sql, the Kysely types (when kysely-codegen, a dev
@@ -39,6 +42,11 @@ export async function generatedFilesAtHead(server: ScratchServer, options: HeadO
   return renderGeneratedFiles(await headDatabase(server, options, 'generated'), options.graph.heads, root);
 }
 
+/** Whether the project commits any generated file (a copy of its revisions alone has none). */
+export function hasGeneratedFiles(root: string): boolean {
+  return GENERATED_FILES.some((file) => existsSync(path.join(root, file)));
+}
+
 /**
  * The generated files whose committed text differs from `files`. A missing file counts, unless
  * `committedOnly` (check: a project that commits none of them has nothing to keep fresh).
@@ -52,9 +60,9 @@ export function staleGeneratedFiles(root: string, files: readonly GeneratedFile[
     .map(({ file }) => file);
 }
 
-/** Writes the files that changed; returns their names. */
-export function writeGeneratedFiles(root: string, files: readonly GeneratedFile[]): string[] {
-  const stale = staleGeneratedFiles(root, files);
+/** Writes the files that changed (with `committedOnly`, only those the project has); returns their names. */
+export function writeGeneratedFiles(root: string, files: readonly GeneratedFile[], committedOnly = false): string[] {
+  const stale = staleGeneratedFiles(root, files, committedOnly);
   for (const { file, text } of files.filter((f) => stale.includes(f.file))) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     writeFileSync(path.join(root, file), text);

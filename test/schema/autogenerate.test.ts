@@ -41,8 +41,8 @@ const EDITS: DeclaredEdit[] = [
     file: '10-games.sql',
     from: 'CREATE INDEX idx_games_created_at ON games (created_at);',
     to: 'CREATE INDEX idx_games_created_at ON games (created_at);\nCREATE INDEX idx_games_steam_app_id ON games (steam_app_id);',
-    up: /CREATE INDEX idx_games_steam_app_id ON public\.games USING btree \(steam_app_id\)/,
-    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`drop index if exists "public"\."idx_games_steam_app_id"`\)/,
+    up: /CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_games_steam_app_id ON public\.games USING btree \(steam_app_id\)/,
+    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_games_steam_app_id"`\)/,
   },
   {
     change: "change a column's type",
@@ -78,13 +78,13 @@ const EDITS: DeclaredEdit[] = [
     file: '20-user-game-collection.sql',
     from: 'CREATE INDEX idx_collection_user_platform ON user_game_collection (user_id, platform);\n',
     to: '',
-    up: /drop index if exists "public"\."idx_collection_user_platform"/,
-    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`drop index if exists "public"\."idx_collection_user_platform"`\)/,
+    up: /DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_collection_user_platform"/,
+    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_collection_user_platform"`\)/,
   },
 ];
 
 const autogenerate = (server: TestServer, schemaDir: string, revisionsDir: string) =>
-  runCli(['-d', server.adminUrl, '--schema-dir', schemaDir, '--revisions-dir', revisionsDir, 'revision', '--autogenerate', '-m', 'Declared change'], {
+  runCli(['--schema-dir', schemaDir, '--revisions-dir', revisionsDir, 'revision', '--autogenerate', '--scratch-url', server.adminUrl, '-m', 'Declared change'], {
     timeoutMs: 120_000,
   });
 

@@ -4,7 +4,7 @@ import type { RevisionGraph } from '../../runner/revision-graph.js';
 import { nextRevisionId, writeRevisionFile, type NewRevision } from '../../runner/revision-writer.js';
 import { computeSchemaChange, type SchemaChange } from '../../schema/autogenerate.js';
 import { declaredAndHead } from '../../schema/declared-and-head.js';
-import { generatedFilesAtHead, projectRoot, writeGeneratedFiles } from '../../schema/generated-files.js';
+import { generatedFilesAtHead, hasGeneratedFiles, projectRoot, writeGeneratedFiles } from '../../schema/generated-files.js';
 import { createdNames, renderRevisionBody, reviewFlag, stepStatements } from '../../schema/render-revision-body.js';
 import { GENERATE_COMMAND } from '../../schema/schema-file.js';
 import { withScratchServer, type ScratchServer } from '../../schema/scratch-databases.js';
@@ -96,14 +96,18 @@ function reviewGeneratedChange(context: CommandContext, change: SchemaChange): s
   return flagged;
 }
 
-/** schema/schema.sql, the types and the ERD for the new head, built through the revision just written. */
+/**
+ * The generated files the project has (schema/schema.sql, the types, the ERD) for the new head,
+ * built through the revision just written.
+ */
 async function refreshGeneratedFiles(context: CommandContext, server: ScratchServer): Promise<string[]> {
   const { config, output } = context;
   const root = projectRoot(config.revisionsDir);
+  if (!hasGeneratedFiles(root)) return [];
   let graph: RevisionGraph;
   try {
     graph = await context.graph();
-    const written = writeGeneratedFiles(root, await generatedFilesAtHead(server, { graph, settings: config }, root));
+    const written = writeGeneratedFiles(root, await generatedFilesAtHead(server, { graph, settings: config }, root), true);
     if (written.length > 0) output.log('info', `Refreshed ${written.join(', ')} for the new head.`);
     return written;
   } catch (error) {
