@@ -83,6 +83,9 @@ const EDITS: DeclaredEdit[] = [
   },
 ];
 
+/** Two scratch databases, migra both ways, the revision run up and down: minutes on a loaded machine. */
+const AUTOGENERATE_TIMEOUT_MS = 180_000;
+
 const autogenerate = (server: TestServer, schemaDir: string, revisionsDir: string) =>
   runCli(['--schema-dir', schemaDir, '--revisions-dir', revisionsDir, 'revision', '--autogenerate', '--scratch-url', server.adminUrl, '-m', 'Declared change'], {
     timeoutMs: 120_000,
@@ -164,11 +167,11 @@ describeOnEachServer(
     // One run for every kind of change keeps the suite fast (each run builds two scratch databases).
     it(`${EDITS.map((edit) => edit.change).join(', ')}: one revision upgrades to the declared schema and downgrades to the head before it`, async () => {
       await generateAndApply(EDITS);
-    });
+    }, AUTOGENERATE_TIMEOUT_MS);
 
     it('a comment alone (which the structural diff does not see) still gives a revision', async () => {
       await generateAndApply(EDITS.filter((edit) => edit.change === 'change a comment'));
-    });
+    }, AUTOGENERATE_TIMEOUT_MS);
   },
   { kinds: ['embedded', 'pg15'] },
 );
