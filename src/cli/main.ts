@@ -120,7 +120,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   program
     .command('check')
-    .description("fail and print the difference when the declared schema and the revisions' head (and, with --live, the database) disagree")
+    .description("fail and print the difference when the declared schema, the revisions' head and the generated files (and, with --live, the database) disagree")
     .option('--live', 'also compare the configured database (DATABASE_URL, -d or the embedded one)')
     .option('--scratch-url <url>', SCRATCH_URL_HELP)
     .action(
