@@ -1,54 +1,29 @@
 /**
- * `npm run schema:dump`: builds a fresh database at head on a throw-away embedded PostgreSQL and
- * writes its description to schema/schema.sql.
- * `npm run schema:dump -- --describe URL --out FILE`: writes the bare description of an existing
- * database instead (scripts/seed-alembic/regenerate.sh uses it for the Alembic-built fixture).
+ * `npx tsx scripts/dump-schema.ts --describe URL --out FILE`: writes the bare description of an
+ * existing database (scripts/seed-alembic/regenerate.sh uses it for the Alembic-built fixture).
+ * schema/schema.sql and the other generated files are refreshed by `play-later-db generate`.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect, disconnect } from '../src/db/connect.js';
-import { readHeads } from '../src/runner/version-table.js';
 import { describeSchema } from '../src/schema/describe-schema.js';
-import { SCHEMA_FILE, renderSchemaFile } from '../src/schema/schema-file.js';
-import { withHeadOnThrowawayServer } from './lib/throwaway-head.js';
+import { GENERATE_COMMAND } from '../src/schema/schema-file.js';
 
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
-
-async function describeDatabase(url: string): Promise<{ heads: string[]; description: string }> {
-  const client = await connect(url);
+const { values } = parseArgs({ options: { describe: { type: 'string' }, out: { type: 'string' } } });
+if (values.describe === undefined || !values.out) {
+  console.error(`usage: dump-schema.ts --describe URL --out FILE (schema/schema.sql: run \`${GENERATE_COMMAND}\`)`);
+  process.exit(2);
+}
+try {
+  const client = await connect(values.describe);
   try {
-    return { heads: await readHeads(client), description: await describeSchema(client) };
+    writeFileSync(path.resolve(values.out), await describeSchema(client));
   } finally {
     await disconnect(client);
   }
-}
-
-async function describeFreshHead(): Promise<{ heads: string[]; description: string }> {
-  return withHeadOnThrowawayServer('play-later-db', async (_url, client) => ({
-    heads: await readHeads(client),
-    description: await describeSchema(client),
-  }));
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { describe: { type: 'string' }, out: { type: 'string' } } });
-  if (values.describe !== undefined) {
-    if (!values.out) throw new Error('--describe URL needs --out FILE');
-    const { description } = await describeDatabase(values.describe);
-    writeFileSync(path.resolve(values.out), description);
-    console.error(`Wrote ${values.out}`);
-    return;
-  }
-  const { heads, description } = await describeFreshHead();
-  const out = path.resolve(PROJECT_ROOT, values.out ?? SCHEMA_FILE);
-  writeFileSync(out, renderSchemaFile(heads, description));
-  console.error(`Wrote ${path.relative(PROJECT_ROOT, out)} (head: ${heads.join(', ')})`);
-}
-
-try {
-  await main();
+  console.error(`Wrote ${values.out}`);
 } catch (error) {
-  console.error(`schema:dump failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`dump-schema failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 }

@@ -1,37 +1,23 @@
 /**
- * A database brought to head on a throw-away embedded PostgreSQL (fsync off), for the scripts and
- * ad-hoc benchmarks that need the schema at head without touching any configured database.
+ * A database brought to head on a throw-away embedded PostgreSQL (fsync off), for the ad-hoc
+ * benchmarks that need the schema at head without touching any configured database. The same
+ * scratch server and head database as `check` and `generate` (src/schema/scratch-databases.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { connect, disconnect } from '../../src/db/connect.js';
-import { startEmbeddedServer } from '../../src/db/embedded-server.js';
-import { runToTarget } from '../../src/runner/executor.js';
 import { loadRevisions } from '../../src/runner/load-revisions.js';
-import { resolveUpgradeTarget } from '../../src/runner/plan.js';
 import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { headDatabase } from '../../src/schema/declared-and-head.js';
+import { withScratchServer } from '../../src/schema/scratch-databases.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SETTINGS = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
 
-/** Runs `work` on database `name` at head; the server is stopped and its folder removed on every path. */
-export async function withHeadOnThrowawayServer<T>(name: string, work: (url: string, client: pg.Client) => Promise<T>): Promise<T> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `play-later-${name}-`));
-  const server = await startEmbeddedServer({ dataDir, database: name, durable: false });
-  try {
-    const url = server.urlFor(name);
-    const client = await connect(url);
-    try {
-      const graph = new RevisionGraph(await loadRevisions(path.join(PROJECT_ROOT, 'migrations')));
-      await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: SETTINGS, directUrl: url });
-      return await work(url, client);
-    } finally {
-      await disconnect(client);
-    }
-  } finally {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+/** Runs `work` on a database (named after `purpose`) at head; everything is removed afterwards, on every path. */
+export async function withHeadOnThrowawayServer<T>(purpose: string, work: (url: string, client: pg.Client) => Promise<T>): Promise<T> {
+  const graph = new RevisionGraph(await loadRevisions(path.join(PROJECT_ROOT, 'migrations')));
+  return withScratchServer(undefined, async (server) => {
+    const head = await headDatabase(server, { graph, settings: SETTINGS }, purpose);
+    return work(head.url, head.client);
+  });
 }

@@ -3,6 +3,8 @@ import { maskProcessTitle, maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
 import { Output } from './output.js';
 
+const SCRATCH_URL_HELP = 'admin URL of a server where scratch databases may be created (default: a throw-away embedded server)';
+
 /**
  * Parses the command line and dispatches. Command modules are imported lazily, so a command loads
  * only what it needs: start-up time counts.
@@ -109,27 +111,39 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('write a new revision file whose parent is the current head')
     .requiredOption('-m, --message <message>', 'what the revision changes')
     .option('--parents <ids>', 'parent revision(s), comma-separated; several make a merge revision')
-    .option('--autogenerate', 'write up and down from the difference between the revisions\' head and the declared schema')
+    .option('--autogenerate', 'write up and down from the difference between the revisions\' head and the declared schema, and refresh the generated files')
+    .option('--scratch-url <url>', SCRATCH_URL_HELP)
     .action(
-      run(async (ctx, flags: { message?: string; parents?: string; autogenerate?: boolean }) => {
+      run(async (ctx, flags: { message?: string; parents?: string; autogenerate?: boolean; scratchUrl?: string }) => {
         const { revisionCommand } = await import('./commands/revision.js');
         await revisionCommand(ctx, flags);
       }),
     );
   program
     .command('check')
-    .description("fail and print the difference when the declared schema and the revisions' head (and, with --live, the database) disagree")
+    .description("fail and print the difference when the declared schema, the revisions' head and the generated files (and, with --live, the database) disagree")
     .option('--live', 'also compare the configured database (DATABASE_URL, -d or the embedded one)')
+    .option('--scratch-url <url>', SCRATCH_URL_HELP)
     .action(
-      run(async (ctx, flags: { live?: boolean }) => {
+      run(async (ctx, flags: { live?: boolean; scratchUrl?: string }) => {
         const { checkCommand } = await import('./commands/check.js');
         await checkCommand(ctx, flags);
       }),
     );
   program
+    .command('generate')
+    .description('refresh the files generated from the schema at head: schema/schema.sql, the Kysely types, the ERD')
+    .option('--scratch-url <url>', SCRATCH_URL_HELP)
+    .action(
+      run(async (ctx, flags: { scratchUrl?: string }) => {
+        const { generateCommand } = await import('./commands/generate.js');
+        await generateCommand(ctx, flags);
+      }),
+    );
+  program
     .command('lint')
     .description('check the SQL of every revision for dangerous operations (squawk)')
-    .option('--scratch-url <url>', 'admin URL of a server where a scratch database may be created (default: a throw-away embedded server)')
+    .option('--scratch-url <url>', SCRATCH_URL_HELP)
     .action(
       run(async (ctx, flags: { scratchUrl?: string }) => {
         const { lintCommand } = await import('./commands/lint.js');

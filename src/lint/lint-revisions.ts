@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connect, disconnect } from '../db/connect.js';
-import { withDatabase } from '../db/database-url.js';
-import { startEmbeddedServer } from '../db/embedded-server.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
+import { withScratchServer } from '../schema/scratch-databases.js';
 import { captureRevisionSql, type RevisionSql } from './capture-revision-sql.js';
 import { readLintExemptions, type LintExemption } from './lint-exemptions.js';
 import { lintableSql, statementAt, type TimeoutSettings } from './lintable-sql.js';
@@ -48,14 +45,7 @@ export interface LintOptions {
 export async function lintRevisions(options: LintOptions): Promise<LintReport> {
   const exemptions = readLintExemptions(options.revisionsDir);
   for (const exemption of exemptions) options.graph.get(exemption.revision); // an unknown revision is an error
-  const captured = await withScratchDatabase(options.scratchAdminUrl, async (url) => {
-    const client = await connect(url);
-    try {
-      return await captureRevisionSql(client, options.graph);
-    } finally {
-      await disconnect(client);
-    }
-  });
+  const captured = await withScratchServer(options.scratchAdminUrl, async (server) => captureRevisionSql((await server.database('lint')).client, options.graph));
   const revisions = await lintCaptured(captured, options.timeouts, exemptions);
   const used = new Set(revisions.flatMap((r) => r.findings.filter((f) => f.exemptedBecause !== null).map((f) => `${r.revision} ${f.rule}`)));
   const unusedExemptions = exemptions.filter((e) => !used.has(`${e.revision} ${e.rule}`));
@@ -93,32 +83,6 @@ async function lintCaptured(captured: RevisionSql[], timeouts: TimeoutSettings, 
     }));
   } finally {
     rmSync(folder, { recursive: true, force: true });
-  }
-}
-
-/** A database nobody else uses, dropped (or its whole server removed) afterwards on every path. */
-async function withScratchDatabase<T>(adminUrl: string | undefined, work: (url: string) => Promise<T>): Promise<T> {
-  if (!adminUrl) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-lint-server-'));
-    try {
-      const server = await startEmbeddedServer({ dataDir, database: 'play_later_lint', durable: false });
-      try {
-        return await work(server.urlFor('play_later_lint'));
-      } finally {
-        await server.stop();
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }
-  const name = `play_later_lint_${randomBytes(5).toString('hex')}`;
-  const admin = await connect(adminUrl);
-  try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-    return await work(withDatabase(adminUrl, name));
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-    await disconnect(admin);
   }
 }
 

@@ -4,6 +4,7 @@ import { messageOf } from '../errors.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { readHeads, VERSION_TABLE } from '../runner/version-table.js';
 import { describeSchema } from '../schema/describe-schema.js';
+import { GENERATE_COMMAND } from '../schema/schema-file.js';
 
 /** The seed's health check (scripts/verify_migration.py) required these. */
 export const REQUIRED_TABLES = ['games', 'user_game_collection', 'game_playthrough', 'user_sessions'] as const;
@@ -59,7 +60,7 @@ export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, sc
   });
   if (!atHead) return report(heads, checks);
 
-  const committed = readCommittedDescription(schemaFile);
+  const committed = readCommittedDescription(schemaFile, heads);
   await check('functions, triggers and views', async () => {
     const expected = expectedObjects(await committed);
     const found = await names(
@@ -120,10 +121,18 @@ async function checkVersionTable(client: pg.Client, graph: RevisionGraph, heads:
   return `${heads.length} row(s): ${heads.join(', ')}`;
 }
 
-/** The committed description, without its comment header (written by `npm run schema:dump`). */
-async function readCommittedDescription(schemaFile: string): Promise<string> {
-  if (!existsSync(schemaFile)) throw new Error(`${schemaFile} does not exist: generate it at head with \`npm run schema:dump\` and commit it.`);
-  return readFileSync(schemaFile, 'utf8').replace(/^(?:--[^\n]*\n)+\n?/, '');
+/**
+ * The committed description, without its comment header (written by `play-later-db generate`);
+ * a file that describes other revisions than the database's heads is stale, and says so.
+ */
+async function readCommittedDescription(schemaFile: string, heads: readonly string[]): Promise<string> {
+  if (!existsSync(schemaFile)) throw new Error(`${schemaFile} does not exist: run \`${GENERATE_COMMAND}\` and commit it.`);
+  const text = readFileSync(schemaFile, 'utf8');
+  const described = /^-- .* at head \(([^)]*)\)/.exec(text)?.[1];
+  if (described !== undefined && described !== heads.join(', ')) {
+    throw new Error(`${schemaFile} is stale: it describes ${described}, the revisions' head is ${heads.join(', ')}. Run \`${GENERATE_COMMAND}\` and commit it.`);
+  }
+  return text.replace(/^(?:--[^\n]*\n)+\n?/, '');
 }
 
 /** The function, trigger and view names a description declares, e.g. "function search_games". */

@@ -62,10 +62,22 @@ export interface NewRevision {
   message: string;
   parents: readonly string[];
   createDate: Date;
+  /** False writes `export const transactional = false` (generated revisions with CONCURRENTLY steps). */
+  transactional?: boolean;
   /** Bodies of up and down, already indented; empty for a hand-written revision. */
   upBody?: string;
   downBody?: string;
 }
+
+/** Why a generated revision runs outside one transaction, where it says so. */
+const NON_TRANSACTIONAL = `
+/**
+ * Non-transactional, so that it blocks no one: indexes on existing tables are built CONCURRENTLY
+ * outside any transaction, constraints on existing tables are added NOT VALID and validated in a
+ * transaction of their own; everything else runs in db.transaction() blocks.
+ */
+export const transactional = false;
+`;
 
 export function renderRevisionFile(revision: NewRevision): string {
   const parents =
@@ -80,7 +92,7 @@ export const revision = '${revision.id}';
 export const downRevision = ${parents};
 export const message = ${JSON.stringify(revision.message)};
 export const createDate = '${revision.createDate.toISOString().replace(/\.\d{3}Z$/, 'Z')}';
-
+${revision.transactional === false ? NON_TRANSACTIONAL : ''}
 export async function up(db: Kysely<any>): Promise<void> {
 ${revision.upBody ?? '  await sql`SELECT 1`.execute(db); // replace with the change'}
 }

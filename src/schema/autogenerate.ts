@@ -1,14 +1,17 @@
 import type pg from 'pg';
 import { commentStatements, readComments } from './comment-diff.js';
 import type { DeclaredAndHead } from './declared-and-head.js';
-import { migraStatements } from './migra-diff.js';
+import { migraChange } from './migra-diff.js';
+import { fitsOneTransaction, onlineSteps, type OnlineStep } from './online-steps.js';
 import { describeForComparison, schemaTextDiff } from './schema-text-diff.js';
 
 export interface SchemaChange {
   /** From the head revision's schema to the declared one. */
-  up: string[];
+  up: OnlineStep[];
   /** Back from the declared schema to the head revision's. */
-  down: string[];
+  down: OnlineStep[];
+  /** False when a direction needs a statement outside a transaction (CONCURRENTLY). */
+  transactional: boolean;
   /**
    * What applying up (then down) to a copy of head still leaves different, as unified diffs:
    * empty when the statements were verified to reproduce both schemas exactly.
@@ -18,18 +21,20 @@ export interface SchemaChange {
 
 /**
  * The change that takes the head revision's schema to the declared one, and back; undefined when
- * the two are the same. Structure comes from migra, comments from the catalogs; then both
- * directions are replayed on the head scratch database (and rolled back) to prove they are exact.
+ * the two are the same. Structure comes from migra, comments from the catalogs, arranged in online
+ * steps (online-steps.ts); then both directions are run on the head scratch database, step by step
+ * as the revision will run them, to prove they are exact. The head database is spent afterwards.
  */
 export async function computeSchemaChange({ declared, head }: DeclaredAndHead): Promise<SchemaChange | undefined> {
   const declaredText = await describeForComparison(declared.client);
   const headText = await describeForComparison(head.client);
   if (declaredText === headText) return undefined;
-  const [upStructure, downStructure] = await Promise.all([migraStatements(head.url, declared.url), migraStatements(declared.url, head.url)]);
+  const structure = await migraChange(head.url, declared.url);
   const [headComments, declaredComments] = [await readComments(head.client), await readComments(declared.client)];
-  const up = [...upStructure, ...commentStatements(headComments, declaredComments, recreatedOwners(upStructure))];
-  const down = [...downStructure, ...commentStatements(declaredComments, headComments, recreatedOwners(downStructure))];
-  return { up, down, unverified: await replay(head.client, up, down, declaredText, headText) };
+  const up = onlineSteps([...structure.up, ...commentStatements(headComments, declaredComments, recreatedOwners(structure.up))]);
+  const down = onlineSteps([...structure.down, ...commentStatements(declaredComments, headComments, recreatedOwners(structure.down))]);
+  const transactional = fitsOneTransaction(up) && fitsOneTransaction(down);
+  return { up, down, transactional, unverified: await replay(head.client, up, down, declaredText, headText) };
 }
 
 /** Names of the tables, views and functions a statement list drops (and may create again). */
@@ -42,25 +47,35 @@ export function recreatedOwners(statements: readonly string[]): Set<string> {
   return owners;
 }
 
-async function replay(client: pg.Client, up: readonly string[], down: readonly string[], declaredText: string, headText: string): Promise<string[]> {
+async function replay(client: pg.Client, up: readonly OnlineStep[], down: readonly OnlineStep[], declaredText: string, headText: string): Promise<string[]> {
   const problems: string[] = [];
-  await client.query('BEGIN');
-  try {
-    for (const [statements, expected, name] of [
-      [up, declaredText, 'up'],
-      [down, headText, 'down'],
-    ] as const) {
-      try {
-        for (const statement of statements) await client.query(statement);
-      } catch (error) {
-        problems.push(`${name} fails: ${(error as Error).message}`);
-        break;
-      }
-      const diff = schemaTextDiff(`after ${name}`, await describeForComparison(client), name === 'up' ? 'declared schema' : 'head', expected);
-      if (diff) problems.push(diff);
+  for (const [steps, expected, name] of [
+    [up, declaredText, 'up'],
+    [down, headText, 'down'],
+  ] as const) {
+    try {
+      for (const step of steps) await runStep(client, step);
+    } catch (error) {
+      problems.push(`${name} fails: ${(error as Error).message}`);
+      break;
     }
-  } finally {
-    await client.query('ROLLBACK');
+    const diff = schemaTextDiff(`after ${name}`, await describeForComparison(client), name === 'up' ? 'declared schema' : 'head', expected);
+    if (diff) problems.push(diff);
   }
   return problems;
+}
+
+async function runStep(client: pg.Client, step: OnlineStep): Promise<void> {
+  if (step.kind === 'alone') {
+    await client.query(step.statement);
+    return;
+  }
+  await client.query('BEGIN');
+  try {
+    for (const statement of step.statements) await client.query(statement);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@ import { resolveUpgradeTarget } from '../runner/plan.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { applyDeclaredSchema, readDeclaredSchema } from './declared-schema.js';
 import { BOOKKEEPING_TABLES, quoteIdent } from './describe-schema.js';
-import { withScratchDatabases, type ScratchDatabase } from './scratch-databases.js';
+import type { ScratchDatabase, ScratchServer } from './scratch-databases.js';
 
 export interface DeclaredAndHead {
   /** An empty database in which the declared schema was built. */
@@ -13,27 +13,26 @@ export interface DeclaredAndHead {
   head: ScratchDatabase;
 }
 
-export interface DeclaredAndHeadOptions {
-  schemaDir: string;
+export interface HeadOptions {
   graph: RevisionGraph;
   settings: RunnerSettings;
 }
 
 /**
- * The two schemas that autogenerate and check compare, built side by side in scratch databases on
- * the server of `serverUrl` and dropped afterwards.
+ * A scratch database migrated to the head revision(s) of `graph`, then stripped of the runner's
+ * bookkeeping tables: the schema the revisions build, and nothing else.
  */
-export async function withDeclaredAndHead<T>(
-  serverUrl: string,
-  options: DeclaredAndHeadOptions,
-  work: (pair: DeclaredAndHead) => Promise<T>,
-): Promise<T> {
+export async function headDatabase(server: ScratchServer, { graph, settings }: HeadOptions, purpose = 'head'): Promise<ScratchDatabase> {
+  const head = await server.database(purpose);
+  await runToTarget({ client: head.client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings, directUrl: head.url });
+  for (const table of BOOKKEEPING_TABLES) await head.client.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+  return head;
+}
+
+/** The two schemas that autogenerate and check compare, built side by side on a scratch server. */
+export async function declaredAndHead(server: ScratchServer, options: HeadOptions & { schemaDir: string }): Promise<DeclaredAndHead> {
   const files = readDeclaredSchema(options.schemaDir);
-  return withScratchDatabases(serverUrl, ['declared', 'head'], async ({ declared, head }) => {
-    await applyDeclaredSchema(declared.client, files);
-    const { graph } = options;
-    await runToTarget({ client: head.client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: options.settings, directUrl: head.url });
-    for (const table of BOOKKEEPING_TABLES) await head.client.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
-    return work({ declared, head });
-  });
+  const declared = await server.database('declared');
+  await applyDeclaredSchema(declared.client, files);
+  return { declared, head: await headDatabase(server, options) };
 }

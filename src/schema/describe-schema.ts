@@ -6,6 +6,11 @@ export const BOOKKEEPING_TABLES = ['alembic_version', 'play_later_revision_histo
 export interface DescribeOptions {
   schema?: string;
   includeBookkeeping?: boolean;
+  /**
+   * 'position' (default): columns, and their comments, in table order, as committed in
+   * schema/schema.sql. 'name': sorted by name, for comparisons that must not see column order.
+   */
+  columnOrder?: 'position' | 'name';
 }
 
 /**
@@ -74,7 +79,7 @@ export async function describeSchema(client: pg.Client, options: DescribeOptions
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
          LEFT JOIN pg_collation co ON co.oid = a.attcollation
         WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
-        ORDER BY a.attnum`,
+        ORDER BY ${options.columnOrder === 'name' ? 'a.attname' : 'a.attnum'}`,
       [table.oid],
     );
     const lines = columns.map((column) => {

@@ -1,11 +1,12 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { BOOKKEEPING_TABLES } from './describe-schema.js';
+import { GENERATE_COMMAND } from './schema-file.js';
 
 /** Where the generated types are committed; the repositories import them from here. */
 export const DATABASE_TYPES_FILE = 'src/repositories/database.ts';
 
-const HEADER = '// Generated from the schema at head by `npm run types:generate`; a test fails when it is stale.\n';
+const HEADER = `// Generated from the schema at head by \`${GENERATE_COMMAND}\`; \`check\` and a test fail when it is stale.\n`;
 
 /**
  * The Kysely types of a live database (kysely-codegen, in process), without the runner's

@@ -4,14 +4,12 @@ import { describeSchema } from './describe-schema.js';
 
 /**
  * The schema description that check and autogenerate compare: describeSchema with each table's
- * columns sorted by name. Column order is not compared (as in Alembic): ALTER TABLE can only add a
- * column at the end, so a column declared in the middle of a table could never match.
+ * columns, and their comments, in name order. Column order is not compared (as in Alembic): ALTER
+ * TABLE can only add a column at the end, so a column declared in the middle of a table could
+ * never match, nor could the order of its comment among the others.
  */
 export async function describeForComparison(client: pg.Client): Promise<string> {
-  return (await describeSchema(client)).replace(/^(CREATE TABLE \S+ \(\n)([\s\S]*?)(\n\);)$/gm, (_, head: string, body: string, tail: string) => {
-    const columns = body.split('\n').map((line) => line.replace(/,$/, ''));
-    return `${head}${columns.sort().join(',\n')}${tail}`;
-  });
+  return describeSchema(client, { columnOrder: 'name' });
 }
 
 /** A unified diff of two schema descriptions, or undefined when they are the same. */

@@ -2,7 +2,8 @@
  * verify: passes on a database at head, and each kind of damage fails its own named check, with a
  * non-zero exit, in human output and --json. On every test server.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { beforeAll, expect, it } from 'vitest';
 import { expectedObjects } from '../../src/ops/verify.js';
@@ -63,6 +64,17 @@ describeOnEachServer('verify', (server) => {
     const result = await runCli(['verify'], { env: { DATABASE_URL: database.url } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^ok {3}no drift from the committed schema: identical to .*schema\/schema\.sql$/m);
+  });
+
+  it('names the command that refreshes a schema file written for other revisions (stale after a new revision)', async () => {
+    const database = await newDatabase('head');
+    const stale = path.join(path.dirname(schemaFile), 'stale-schema.sql');
+    writeFileSync(stale, readFileSync(schemaFile, 'utf8').replace(/^-- The Play Later schema at head[^\n]*/, '-- The Play Later schema at head (011_hash_stored_session_ids), described from the catalogs.'));
+    const result = await runCli(['verify', '--schema-file', stale], { env: { DATABASE_URL: database.url } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`FAIL no drift from the committed schema: ${stale} is stale: it describes 011_hash_stored_session_ids, the revisions' head is`);
+    expect(result.stderr).toMatch(/Run `play-later-db generate` and commit it\./);
+    expect(result.stderr).toMatch(/^hint: .*`play-later-db generate` a stale schema\/schema\.sql\.$/m);
   });
 
   it('fails on a column added behind its back (drift), showing the line', async () => {

@@ -41,8 +41,8 @@ const EDITS: DeclaredEdit[] = [
     file: '10-games.sql',
     from: 'CREATE INDEX idx_games_created_at ON games (created_at);',
     to: 'CREATE INDEX idx_games_created_at ON games (created_at);\nCREATE INDEX idx_games_steam_app_id ON games (steam_app_id);',
-    up: /CREATE INDEX idx_games_steam_app_id ON public\.games USING btree \(steam_app_id\)/,
-    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`drop index if exists "public"\."idx_games_steam_app_id"`\)/,
+    up: /CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_games_steam_app_id ON public\.games USING btree \(steam_app_id\)/,
+    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_games_steam_app_id"`\)/,
   },
   {
     change: "change a column's type",
@@ -78,13 +78,16 @@ const EDITS: DeclaredEdit[] = [
     file: '20-user-game-collection.sql',
     from: 'CREATE INDEX idx_collection_user_platform ON user_game_collection (user_id, platform);\n',
     to: '',
-    up: /drop index if exists "public"\."idx_collection_user_platform"/,
-    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`drop index if exists "public"\."idx_collection_user_platform"`\)/,
+    up: /DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_collection_user_platform"/,
+    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_collection_user_platform"`\)/,
   },
 ];
 
+/** Two scratch databases, migra both ways, the revision run up and down: minutes on a loaded machine. */
+const AUTOGENERATE_TIMEOUT_MS = 180_000;
+
 const autogenerate = (server: TestServer, schemaDir: string, revisionsDir: string) =>
-  runCli(['-d', server.adminUrl, '--schema-dir', schemaDir, '--revisions-dir', revisionsDir, 'revision', '--autogenerate', '-m', 'Declared change'], {
+  runCli(['--schema-dir', schemaDir, '--revisions-dir', revisionsDir, 'revision', '--autogenerate', '--scratch-url', server.adminUrl, '-m', 'Declared change'], {
     timeoutMs: 120_000,
   });
 
@@ -164,11 +167,11 @@ describeOnEachServer(
     // One run for every kind of change keeps the suite fast (each run builds two scratch databases).
     it(`${EDITS.map((edit) => edit.change).join(', ')}: one revision upgrades to the declared schema and downgrades to the head before it`, async () => {
       await generateAndApply(EDITS);
-    });
+    }, AUTOGENERATE_TIMEOUT_MS);
 
     it('a comment alone (which the structural diff does not see) still gives a revision', async () => {
       await generateAndApply(EDITS.filter((edit) => edit.change === 'change a comment'));
-    });
+    }, AUTOGENERATE_TIMEOUT_MS);
   },
   { kinds: ['embedded', 'pg15'] },
 );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from '../../src/schema/generate-database-types.js';
 import { ERD_FILE, ERD_MARKERS, erdDocument, generateErd } from '../../src/schema/generate-erd.js';
+import { GENERATE_COMMAND } from '../../src/schema/schema-file.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { PROJECT_ROOT } from '../support/template-databases.js';
 
@@ -16,13 +17,13 @@ describe('generated from the schema at head', () => {
   });
   afterAll(async () => database.drop());
 
-  it(`${DATABASE_TYPES_FILE} is fresh (else run npm run types:generate)`, async () => {
+  it(`${DATABASE_TYPES_FILE} is fresh (else run ${GENERATE_COMMAND})`, async () => {
     const generated = await generateDatabaseTypes(database.url);
     expect(generated).toContain('export interface DB {');
     expect(committed(DATABASE_TYPES_FILE)).toBe(generated);
   });
 
-  it(`${ERD_FILE} and the README's ERD are fresh (else run npm run erd:generate)`, async () => {
+  it(`${ERD_FILE} and the README's ERD are fresh (else run ${GENERATE_COMMAND})`, async () => {
     const diagram = await generateErd(await database.connect());
     expect(diagram).toMatch(/games \|\|--o\{ user_game_collection : "game_id"/);
     expect(committed(ERD_FILE)).toBe(erdDocument(diagram));

@@ -8,18 +8,18 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { readHeads } from '../../src/runner/version-table.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
-import { SCHEMA_DUMP_COMMAND, SCHEMA_FILE, renderSchemaFile } from '../../src/schema/schema-file.js';
+import { GENERATE_COMMAND, SCHEMA_FILE, renderSchemaFile } from '../../src/schema/schema-file.js';
 import { describeOnEachServer } from '../support/servers.js';
 import { PROJECT_ROOT } from '../support/template-databases.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-const STALE = `${SCHEMA_FILE} is stale: run \`${SCHEMA_DUMP_COMMAND}\` and commit the result`;
+const STALE = `${SCHEMA_FILE} is stale: run \`${GENERATE_COMMAND}\` and commit the result`;
 const databases: TestDatabase[] = [];
 afterAll(async () => Promise.all(databases.map((database) => database.drop())));
 
 function committedSchemaFile(): string {
   const file = path.join(PROJECT_ROOT, SCHEMA_FILE);
-  if (!existsSync(file)) throw new Error(`${SCHEMA_FILE} is missing: run \`${SCHEMA_DUMP_COMMAND}\` and commit it`);
+  if (!existsSync(file)) throw new Error(`${SCHEMA_FILE} is missing: run \`${GENERATE_COMMAND}\` and commit it`);
   return readFileSync(file, 'utf8');
 }
 

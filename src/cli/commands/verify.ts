@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PlayLaterError } from '../../errors.js';
 import { verifyDatabase, type VerifyReport } from '../../ops/verify.js';
+import { GENERATE_COMMAND, SCHEMA_FILE } from '../../schema/schema-file.js';
 import type { CommandContext } from '../command-context.js';
 
 /** The committed schema description: schema/schema.sql beside the revisions folder, unless given. */
@@ -15,7 +16,7 @@ export async function verifyCommand(context: CommandContext, flags: { schemaFile
     if (!context.output.json) context.output.log('error', renderVerify(report));
     const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
     throw new PlayLaterError('E_VERIFY_FAILED', `verify failed: ${failed.join(', ')}.`, {
-      hint: 'Read the failing checks above; `play-later-db upgrade head` fixes a database that is behind.',
+      hint: `Read the failing checks above: \`play-later-db upgrade head\` fixes a database that is behind, \`${GENERATE_COMMAND}\` a stale ${SCHEMA_FILE}.`,
       data: { report },
     });
   }
