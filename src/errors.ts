@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'E_AUTH_FAILED'
   | 'E_DATABASE_MISSING'
   | 'E_DATABASE'
+  | 'E_READ_ONLY_SERVER'
   | 'E_EMBEDDED_START'
   | 'E_EMBEDDED_BUSY'
   | 'E_REVISION_UNKNOWN'

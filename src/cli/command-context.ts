@@ -51,9 +51,12 @@ export class CommandContext {
     };
   }
 
-  /** Imported on use: commands that need no database (history, heads, revision) never load pg. */
-  async withDatabase<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T> {
+  /**
+   * Imported on use: commands that need no database (history, heads, revision) never load pg.
+   * A command that only reads says so (`{ readOnly: true }`): it may then run on a standby.
+   */
+  async withDatabase<T>(work: (session: DatabaseSession) => Promise<T>, access: { readOnly?: boolean } = {}): Promise<T> {
     const { withDatabase } = await import('../db/database-session.js');
-    return withDatabase(this.config, this.sessionOptions(), work);
+    return withDatabase(this.config, { ...this.sessionOptions(), ...access }, work);
   }
 }

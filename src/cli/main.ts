@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { maskUrl } from '../db/database-url.js';
+import { maskProcessTitle, maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
 import { Output } from './output.js';
 
@@ -9,6 +9,7 @@ import { Output } from './output.js';
  * Exit status: 0 done, 1 a database or revision failure, 2 a usage error.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  maskProcessTitle(argv);
   let context: CommandContext | undefined;
   const program = new Command('play-later-db')
     .description('Play Later database: revisions, deploys and checks for PostgreSQL 15-18.')

@@ -1,13 +1,18 @@
 import type pg from 'pg';
 import type { Config } from '../config/resolve-config.js';
 import { connect, disconnect } from './connect.js';
-import { maskSecrets, maskUrl, parseDatabaseUrl } from './database-url.js';
+import { displayDatabaseUrl, maskSecrets, parseDatabaseUrl } from './database-url.js';
 import { EMBEDDED_DATABASE, startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
 
 export interface SessionOptions {
   /** Print every statement (passwords of URLs and PASSWORD clauses masked) through this function. */
   echoSql?: (statement: string) => void;
   log?: (line: string) => void;
+  /**
+   * The command only reads, so a standby will do. Otherwise a read-only server (a standby, or
+   * default_transaction_read_only) is refused with E_READ_ONLY_SERVER before anything is sent.
+   */
+  readOnly?: boolean;
 }
 
 export interface DatabaseSession {
@@ -35,9 +40,9 @@ export async function withDatabase<T>(config: Config, options: SessionOptions, w
       embedded = await startEmbeddedServer({ dataDir: config.dataDir, database: EMBEDDED_DATABASE, log: options.log });
       url = embedded.urlFor(EMBEDDED_DATABASE);
     }
-    client = await connect(url);
+    client = await connect(url, { requireWritable: !options.readOnly });
     if (options.echoSql) echoStatements(client, options.echoSql);
-    return await work({ client, url, displayUrl: embedded ? `embedded ${maskUrl(url)}` : maskUrl(url), embedded });
+    return await work({ client, url, displayUrl: `${embedded ? 'embedded ' : ''}${displayDatabaseUrl(url)}`, embedded });
   } finally {
     await disconnect(client);
     await embedded?.stop();

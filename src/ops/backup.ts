@@ -3,12 +3,12 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { Config } from '../config/resolve-config.js';
 import { connect, disconnect } from '../db/connect.js';
-import { parseDatabaseUrl } from '../db/database-url.js';
+import { describeHosts, parseDatabaseUrl } from '../db/database-url.js';
 import { EMBEDDED_DATABASE, withStoppedCluster } from '../db/embedded-server.js';
 import { PlayLaterError } from '../errors.js';
 import { backupFileName, pruneBackups } from './backup-files.js';
 import { findPgTool } from './pg-tools.js';
-import { runTool } from './run-tool.js';
+import { runTool, toolConnection } from './run-tool.js';
 
 export interface BackupResult {
   kind: 'dump' | 'embedded';
@@ -39,17 +39,15 @@ export async function serverMajorVersion(client: pg.Client): Promise<number> {
  */
 export async function backupExternal(url: string, serverMajor: number, settings: BackupSettings): Promise<BackupResult> {
   const target = parseDatabaseUrl(url);
+  const connection = toolConnection(url);
   const pgDump = await findPgTool('pg_dump', serverMajor, settings.pgBinDir);
   mkdirSync(settings.backupDir, { recursive: true });
   const file = path.join(settings.backupDir, backupFileName(target.database, 'dump'));
   const partial = `${file}.partial`;
-  const result = await runTool(pgDump.path, ['--format=custom', '--no-password', `--file=${partial}`, `--dbname=${withoutPassword(url)}`], {
-    env: passwordEnv(target.password),
-    secrets: [target.password ?? ''],
-  });
+  const result = await runTool(pgDump.path, ['--format=custom', '--no-password', `--file=${partial}`, `--dbname=${connection.dbname}`], connection);
   if (result.code !== 0) {
     rmSync(partial, { force: true });
-    throw new PlayLaterError('E_BACKUP', `pg_dump ${pgDump.version} failed for database "${target.database}" on ${target.host}:${target.port}: ${result.stderr || `exit ${String(result.code)}`}`, {
+    throw new PlayLaterError('E_BACKUP', `pg_dump ${pgDump.version} failed for database "${target.database}" on ${describeHosts(target)}: ${result.stderr || `exit ${String(result.code)}`}`, {
       hint: 'Nothing was changed. Check that the user may read every table (and that the URL is direct, not through PgBouncer).',
     });
   }
@@ -91,16 +89,6 @@ export async function backupEmbedded(dataDir: string, settings: BackupSettings):
 export async function copyTree(from: string, to: string): Promise<void> {
   const result = await runTool('cp', ['-a', from, to]);
   if (result.code !== 0) throw new PlayLaterError('E_BACKUP', `Copying ${from} to ${to} failed: ${result.stderr}`, { hint: 'Check free disk space and permissions.' });
-}
-
-export function withoutPassword(url: string): string {
-  const parsed = new URL(url);
-  parsed.password = '';
-  return parsed.toString();
-}
-
-export function passwordEnv(password: string | undefined): NodeJS.ProcessEnv {
-  return password === undefined ? {} : { PGPASSWORD: password };
 }
 
 /**

@@ -7,9 +7,9 @@ import { parseDatabaseUrl, withDatabase } from '../db/database-url.js';
 import { EMBEDDED_DATABASE, withStoppedCluster } from '../db/embedded-server.js';
 import { PlayLaterError } from '../errors.js';
 import { backupKind } from './backup-files.js';
-import { copyTree, passwordEnv, serverMajorVersion, withoutPassword } from './backup.js';
+import { copyTree, serverMajorVersion } from './backup.js';
 import { findPgTool } from './pg-tools.js';
-import { runTool } from './run-tool.js';
+import { runTool, toolConnection } from './run-tool.js';
 
 export interface RestoreResult {
   database: string;
@@ -38,14 +38,13 @@ export function inspectBackup(backup: string): 'dump' | 'embedded' {
 export async function restoreExternal(url: string, backup: string, pgBinDir: string | undefined): Promise<RestoreResult> {
   const target = parseDatabaseUrl(url);
   const adminUrl = withDatabase(url, target.database === 'postgres' ? 'template1' : 'postgres');
-  const admin = await connect(adminUrl);
+  const admin = await connect(adminUrl, { requireWritable: true });
   const scratch = `${target.database.slice(0, 40)}_restore_${randomBytes(4).toString('hex')}`;
   const quote = (name: string): string => admin.escapeIdentifier(name);
   try {
     const pgRestore = await findPgTool('pg_restore', await serverMajorVersion(admin), pgBinDir);
-    const secrets = [target.password ?? ''];
-    const env = passwordEnv(target.password);
-    const listed = await runTool(pgRestore.path, ['--list', backup], { secrets });
+    const connection = toolConnection(url, scratch);
+    const listed = await runTool(pgRestore.path, ['--list', backup], connection);
     if (listed.code !== 0) {
       throw new PlayLaterError('E_RESTORE', `pg_restore ${pgRestore.version} cannot read ${backup}: ${listed.stderr}`, {
         hint: 'Nothing was changed. Use a pg_restore at least as new as the pg_dump that wrote the archive.',
@@ -54,8 +53,8 @@ export async function restoreExternal(url: string, backup: string, pgBinDir: str
     await admin.query(`CREATE DATABASE ${quote(scratch)} TEMPLATE template0`);
     const restored = await runTool(
       pgRestore.path,
-      ['--exit-on-error', '--single-transaction', '--no-password', `--dbname=${withoutPassword(withDatabase(url, scratch))}`, backup],
-      { env, secrets },
+      ['--exit-on-error', '--single-transaction', '--no-password', `--dbname=${connection.dbname}`, backup],
+      connection,
     );
     if (restored.code !== 0) {
       throw new PlayLaterError('E_RESTORE', `pg_restore ${pgRestore.version} failed on ${backup}: ${restored.stderr}`, {

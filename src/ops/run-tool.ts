@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { maskUrl } from '../db/database-url.js';
+import { formatDatabaseUrl, maskUrl, parseDatabaseUrl } from '../db/database-url.js';
 
 export interface ToolResult {
   code: number | null;
@@ -32,4 +32,30 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   let masked = maskUrl(text);
   for (const secret of secrets) if (secret) masked = masked.split(secret).join('***');
   return masked;
+}
+
+/** How a libpq program (pg_dump, pg_restore, psql) is told where to connect. */
+export interface ToolConnection {
+  /** For --dbname: one libpq URL, every host and parameter kept, the password left out. */
+  dbname: string;
+  /** PGPASSWORD when the connection string has a password: the environment is not shown by `ps`. */
+  env: NodeJS.ProcessEnv;
+  /** What to mask in the tool's output (the password, raw and encoded). */
+  secrets: string[];
+}
+
+/**
+ * The connection string, of whatever form the user wrote, as a child tool receives it: the same
+ * hosts, target_session_attrs and options (libpq tries the hosts itself), and the password in the
+ * environment, never on the command line.
+ */
+export function toolConnection(connectionString: string, database?: string): ToolConnection {
+  const parsed = parseDatabaseUrl(connectionString);
+  const target = database === undefined ? parsed : { ...parsed, database };
+  const secrets = [target.password, target.params.get('sslpassword')].filter((secret): secret is string => Boolean(secret));
+  return {
+    dbname: formatDatabaseUrl(target, 'omit'),
+    env: target.password === undefined ? {} : { PGPASSWORD: target.password },
+    secrets: secrets.flatMap((secret) => [secret, encodeURIComponent(secret)]),
+  };
 }

@@ -20,5 +20,5 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
       atHead: pending.length === 0,
       pending,
     });
-  });
+  }, { readOnly: true });
 }

@@ -15,7 +15,7 @@ export async function searchCommand(context: CommandContext, query: string, flag
     const rows = await searchGames(kyselyOn(client) as Kysely<Database>, { query, userId: flags.user, limit });
     const lines = rows.map((row) => `${row.search_rank.toFixed(4)}  ${row.owned ? 'owned' : '     '}  ${row.release_date?.toISOString().slice(0, 10) ?? '          '}  ${row.title}`);
     context.output.result([`rank    owned  released    title`, ...lines, `(${rows.length} games)`].join('\n'), { ok: true, query, games: rows });
-  });
+  }, { readOnly: true });
 }
 
 /** `stats USER`: the user's row of user_game_stats. */
@@ -30,5 +30,5 @@ export async function statsCommand(context: CommandContext, userId: string): Pro
           .join('\n')
       : `No stats for ${userId}: no games and no playthroughs.`;
     context.output.result(text, { ok: true, userId, stats: stats ?? null });
-  });
+  }, { readOnly: true });
 }
