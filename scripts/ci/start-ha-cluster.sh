@@ -52,7 +52,8 @@ plt_ha_check_packages() {
 plt_ha_spawn() {
   local pidfile=$1 logfile=$2
   shift 2
-  plt_ha_as_server_user setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" >>"$logfile" 2>&1 </dev/null &
+  # The log is opened by the server user, so that the node's start.sh can append to it later.
+  plt_ha_as_server_user setsid sh -c 'pidfile=$0 log=$1; shift; echo $$ >"$pidfile"; exec "$@" >>"$log" 2>&1' "$pidfile" "$logfile" "$@" </dev/null >/dev/null 2>&1 &
 }
 
 plt_ha_wait() {
@@ -97,10 +98,9 @@ bootstrap:
         max_wal_senders: 10
         max_replication_slots: 10
         wal_keep_size: 1GB
-        # Throw-away data: durability off for speed (a hard failover still loses the old
-        # primary's unreplicated tail, as it would with asynchronous replication).
+        # Throw-away data: fsync off for speed. full_page_writes stays on: pg_rewind, which
+        # brings a crashed primary back as a replica, refuses to run without it.
         fsync: 'off'
-        full_page_writes: 'off'
   initdb:
   - encoding: UTF8
   - locale: C.UTF-8
@@ -109,6 +109,9 @@ postgresql:
   listen: 127.0.0.1:$pg_port
   connect_address: 127.0.0.1:$pg_port
   data_dir: $dir/$node/data
+  # A node that cannot be rewound is cloned again from the primary rather than left apart.
+  remove_data_directory_on_rewind_failure: true
+  remove_data_directory_on_diverged_timelines: true
   bin_dir: /usr/lib/postgresql/15/bin
   pgpass: $dir/$node/pgpass
   authentication:
@@ -156,7 +159,7 @@ plt_start_ha_cluster() {
     mkdir -p "$dir/$node" && chmod 700 "$dir/$node" || return 1
     plt_ha_node_config "$dir" "$node" "$pg_port" "$rest_port" "$etcd_port" "$password" "$replication_password" >"$dir/$node/patroni.yml" || return 1
     # Restarts this node's Patroni after a test stopped it (e.g. a hard failover).
-    printf '#!/bin/sh\nsh -c %q >>%q 2>&1 </dev/null &\n' "echo \$\$ >$dir/$node/patroni.pid; exec patroni $dir/$node/patroni.yml" "$dir/$node/patroni.log" >"$dir/$node/start.sh"
+    printf '#!/bin/sh\nsetsid sh -c %q >>%q 2>&1 </dev/null &\n' "echo \$\$ >$dir/$node/patroni.pid; exec patroni $dir/$node/patroni.yml" "$dir/$node/patroni.log" >"$dir/$node/start.sh"
     chmod 700 "$dir/$node/start.sh"
     chmod 600 "$dir/$node/patroni.yml"
     [ "$(id -u)" = 0 ] && chown -R postgres: "$dir/$node"

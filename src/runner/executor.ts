@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { PlayLaterError, messageOf } from '../errors.js';
+import { connectionLostError, describeConnection, isConnectionLost } from './connection-lost.js';
 import { LockedTransaction, type LockSettings } from './locked-transaction.js';
 import { sleep } from './migration-lock.js';
 import { runNonTransactionalStep } from './non-transactional-step.js';
@@ -115,6 +116,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
         else await transaction.commit();
         finish(step, durationMs);
       } catch (error) {
+        if (!(error instanceof PlayLaterError) && isConnectionLost(error)) throw connectionLostError(step, describeConnection(client, 'connection'), error);
         if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || retries >= settings.lockRetries) {
           throw revisionFailed(step, error, retries);
         }

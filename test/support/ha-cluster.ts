@@ -62,6 +62,7 @@ interface Member {
   name: string;
   role: string;
   state: string;
+  timeline?: number;
   lag?: number | string;
 }
 
@@ -99,8 +100,12 @@ export async function waitForHealthyCluster(cluster: TestCluster, limitMs = 180_
     'a leader and two streaming replicas without lag',
     async () => {
       const members = await clusterMembers(cluster).catch(() => []);
-      const replicas = members.filter((member) => member.role === 'replica' && ['running', 'streaming'].includes(member.state) && Number(member.lag ?? 0) === 0);
-      return members.some((member) => member.role === 'leader' && member.state === 'running') && replicas.length === cluster.nodes.length - 1;
+      const leader = members.find((member) => member.role === 'leader' && member.state === 'running');
+      // A replica left on an older timeline (not rewound) reports no lag but replays nothing.
+      const replicas = members.filter(
+        (member) => member.role === 'replica' && ['running', 'streaming'].includes(member.state) && Number(member.lag ?? 0) === 0 && member.timeline === leader?.timeline,
+      );
+      return leader !== undefined && replicas.length === cluster.nodes.length - 1;
     },
     limitMs,
   );
