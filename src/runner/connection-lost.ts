@@ -30,12 +30,15 @@ export function describeConnection(client: pg.Client, role: string): string {
  */
 export function connectionLostError(step: PlannedStep, connection: string, error: unknown): PlayLaterError {
   const { id } = step.revision;
-  const kept = step.revision.transactional
-    ? `Nothing of ${id} was kept: its transaction never committed.`
-    : `${id} is non-transactional: what it committed stays, and the version table still says it is not ${step.direction === 'up' ? 'applied' : 'reverted'}; the next run recognizes the interruption, drops the INVALID indexes it left and runs it again.`;
+  const kept = step.revision.transactional ? `Nothing of ${id} was kept: its transaction never committed.` : keptOfNonTransactional(step);
   return new PlayLaterError('E_CONNECTION_LOST', `Lost the ${connection} during revision ${id} (${step.direction === 'up' ? 'upgrade' : 'downgrade'}): ${messageOf(error)}`, {
     cause: error,
     hint: `${kept} If the primary changed (switchover or failover), run the same command again: a multi-host URL with target_session_attrs=read-write reaches the new primary.`,
     data: { revision: id, direction: step.direction, connection, sqlState: (error as { code?: unknown }).code },
   });
+}
+
+/** What stays of a non-transactional revision that stopped in its middle, and what the next run does. */
+export function keptOfNonTransactional(step: PlannedStep): string {
+  return `${step.revision.id} is non-transactional: statements it completed stay, and the version table still says it is not ${step.direction === 'up' ? 'applied' : 'reverted'}; the next run recognizes the interruption, drops the INVALID indexes it left and runs it again.`;
 }

@@ -41,7 +41,7 @@ export const DISTRIBUTION_PLAN: DistributionPlan = {
     { table: 'user_sessions', column: 'session_id', colocateWith: 'none' },
   ],
   distributedFunctions: [{ signature: 'refresh_user_stats(character varying)', argument: 'target_user_id', colocateWith: 'user_game_collection' }],
-  coordinatorTables: [...BOOKKEEPING_TABLES, 'play_later_background_migrations'],
+  coordinatorTables: BOOKKEEPING_TABLES,
   shardCount: 256,
 };
 

@@ -227,7 +227,8 @@ END $$\`).execute(db);`,
     const down = await runCli(['downgrade', head], { env: project.env(url, { DIRECT_DATABASE_URL: url }), timeoutMs: 300_000 });
     expect(down.code, down.stderr).toBe(0);
     const primary = await waitForHealthyCluster(cluster);
-    const verified = await runCli(['verify'], { env: project.env(nodeUrl(primary, database)) });
+    // The project's own revisions (not the fixtures): the database is back at its head.
+    const verified = await runCli(['verify'], { env: { DATABASE_URL: nodeUrl(primary, database), PLAY_LATER_DATA_DIR: project.embeddedDataDir } });
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     const descriptions = await Promise.all(
       cluster.nodes.map(async (node) => {
