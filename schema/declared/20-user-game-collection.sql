@@ -1,6 +1,6 @@
 -- What each user owns, on which platform. Rows are soft-deleted (is_active = false).
 CREATE TABLE user_game_collection (
-    id UUID DEFAULT gen_random_uuid() PRIMARY KEY,
+    id UUID DEFAULT gen_random_uuid() NOT NULL,
     user_id VARCHAR(255) NOT NULL,
     game_id UUID NOT NULL REFERENCES games (id) ON DELETE CASCADE,
     platform VARCHAR(50) NOT NULL,
@@ -11,6 +11,8 @@ CREATE TABLE user_game_collection (
     notes TEXT,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP,
+    -- user_id first: Citus needs the distribution column in every key (docs/scale-out.md).
+    CONSTRAINT user_game_collection_pkey PRIMARY KEY (user_id, id),
     CONSTRAINT uq_user_game_platform UNIQUE (user_id, game_id, platform),
     -- The target of game_playthrough's tenant-safe foreign key.
     CONSTRAINT uq_collection_id_user_game UNIQUE (id, user_id, game_id),

@@ -1,6 +1,6 @@
 -- Each time a user plays a game; optionally linked to one of that user's collection rows.
 CREATE TABLE game_playthrough (
-    id UUID DEFAULT gen_random_uuid() PRIMARY KEY,
+    id UUID DEFAULT gen_random_uuid() NOT NULL,
     user_id VARCHAR(255) NOT NULL,
     game_id UUID NOT NULL REFERENCES games (id) ON DELETE CASCADE,
     collection_id UUID,
@@ -15,10 +15,13 @@ CREATE TABLE game_playthrough (
     notes TEXT,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP,
-    -- A link can only point to a collection row of the same user and game; deleting that row
-    -- clears collection_id alone (PostgreSQL 15+).
+    -- user_id first: Citus needs the distribution column in every key (docs/scale-out.md).
+    CONSTRAINT game_playthrough_pkey PRIMARY KEY (user_id, id),
+    -- A link can only point to a collection row of the same user and game. Deleting that row
+    -- clears collection_id alone, by the trigger unlink_playthroughs_before_collection_delete:
+    -- Citus refuses ON DELETE SET NULL on a key that includes the distribution column.
     CONSTRAINT fk_playthrough_collection_same_owner FOREIGN KEY (collection_id, user_id, game_id)
-        REFERENCES user_game_collection (id, user_id, game_id) ON DELETE SET NULL (collection_id),
+        REFERENCES user_game_collection (id, user_id, game_id),
     CONSTRAINT ck_playthrough_status CHECK (status IN ('PLANNING', 'PLAYING', 'COMPLETED', 'DROPPED', 'ON_HOLD', 'MASTERED')),
     CONSTRAINT ck_rating_range CHECK (rating IS NULL OR (rating >= 1 AND rating <= 10)),
     CONSTRAINT ck_positive_play_time CHECK (play_time_hours IS NULL OR play_time_hours >= 0),
@@ -43,3 +46,19 @@ CREATE INDEX idx_playthrough_completed_rating ON game_playthrough (user_id, comp
 CREATE TRIGGER update_playthrough_updated_at
 BEFORE UPDATE ON game_playthrough
 FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
+
+CREATE FUNCTION unlink_playthroughs_of_collection_row()
+RETURNS TRIGGER
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    UPDATE game_playthrough
+       SET collection_id = NULL
+     WHERE user_id = OLD.user_id AND collection_id = OLD.id;
+    RETURN OLD;
+END;
+$$;
+
+CREATE TRIGGER unlink_playthroughs_before_collection_delete
+BEFORE DELETE ON user_game_collection
+FOR EACH ROW EXECUTE FUNCTION unlink_playthroughs_of_collection_row();

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { maskProcessTitle, maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
 import { Output } from './output.js';
@@ -177,6 +177,20 @@ export async function main(argv: readonly string[]): Promise<number> {
       run(async (ctx, flags: { schemaFile?: string }) => {
         const { verifyCommand } = await import('./commands/verify.js');
         await verifyCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('background')
+    .description('batched background migrations declared by revisions: run (throttled by replica lag and load), pause, resume, status')
+    .addArgument(new Argument('<action>', 'what to do').choices(['run', 'pause', 'resume', 'status']))
+    .argument('[name]', 'one migration (default: all)')
+    .option('--max-lag-ms <ms>', 'wait while any replica replays more than this far behind (default 1000)')
+    .option('--max-active <n>', 'wait while more than n other sessions are active on the primary (default 16)')
+    .option('--batches <n>', 'stop after n batches (default: until finished)')
+    .action(
+      run(async (ctx, action: 'run' | 'pause' | 'resume' | 'status', name: string | undefined, flags: { maxLagMs?: string; maxActive?: string; batches?: string }) => {
+        const { backgroundCommand } = await import('./commands/background.js');
+        await backgroundCommand(ctx, action, name, flags);
       }),
     );
   program

@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { assertBackgroundFinished, enqueueBackgroundMigrations } from '../background/background-migration.js';
 import { PlayLaterError, messageOf } from '../errors.js';
+import { connectionLostError, describeConnection, isConnectionLost, keptOfNonTransactional } from './connection-lost.js';
 import { LockedTransaction, type LockSettings } from './locked-transaction.js';
 import { sleep } from './migration-lock.js';
 import { runNonTransactionalStep } from './non-transactional-step.js';
@@ -100,14 +102,17 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
       }
       const started = performance.now();
       try {
+        if (step.direction === 'up') await assertBackgroundFinished(client, step.revision.id, step.revision.requiresBackground);
         if (!step.revision.transactional) {
           await transaction.commit(); // the direct session takes the session form of the lock itself
           const durationMs = await runNonTransactionalStep({ mainClient: client, directUrl: options.directUrl, graph, target, step, settings, host, context });
+          if (durationMs !== undefined && step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);
           if (durationMs !== undefined) finish(step, durationMs);
           continue;
         }
         if (single) await client.query('SAVEPOINT play_later_step');
         await step.revision[step.direction](kyselyOn(client), context);
+        if (step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);
         await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));
         const durationMs = performance.now() - started;
         await recordHistory(client, { revision: step.revision, direction: step.direction, host, durationMs });
@@ -115,6 +120,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
         else await transaction.commit();
         finish(step, durationMs);
       } catch (error) {
+        if (!(error instanceof PlayLaterError) && isConnectionLost(error)) throw connectionLostError(step, describeConnection(client, 'connection'), error);
         if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || retries >= settings.lockRetries) {
           throw revisionFailed(step, error, retries);
         }
@@ -168,7 +174,7 @@ function revisionFailed(step: PlannedStep, error: unknown, retries: number): Pla
       : '';
   const kept = step.revision.transactional
     ? `The database stays at the revision before ${id}; nothing of ${id} was kept.`
-    : `${id} is non-transactional: statements it completed stay, and the version table still says it is not ${step.direction === 'up' ? 'applied' : 'reverted'}; the next run recognizes the interruption, drops the INVALID indexes it left and runs it again.`;
+    : keptOfNonTransactional(step);
   return new PlayLaterError('E_REVISION_FAILED', `Revision ${id} failed (${step.direction === 'up' ? 'upgrade' : 'downgrade'}): ${parts.join('\n')}`, {
     cause: error,
     hint: `${kept}${lockHint} Fix the revision (or the data it trips on) and run again.`,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { connect, disconnect } from '../db/connect.js';
+import { connectionLostError, describeConnection, isConnectionLost } from './connection-lost.js';
 import { PlayLaterError } from '../errors.js';
 import { timeoutSettingsSql, type LockSettings } from './locked-transaction.js';
 import { acquireSessionMigrationLock, releaseSessionMigrationLock } from './migration-lock.js';
@@ -54,7 +55,9 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
       const historyId = await recordStarted(client, step.revision, step.direction, options.host);
       const started = performance.now();
       // A failure leaves the 'running' row: the next try (or run) recovers as after a crash.
-      await step.revision[step.direction](kyselyOn(client), options.context);
+      await step.revision[step.direction](kyselyOn(client), options.context).catch((error: unknown) => {
+        throw isConnectionLost(error) ? connectionLostError(step, describeConnection(client, 'direct connection'), error) : error;
+      });
       const durationMs = performance.now() - started;
       await client.query('BEGIN');
       await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { BackgroundMigrationSpec } from '../background/background-migration.js';
 import { PlayLaterError } from '../errors.js';
 
 /** What a revision's up/down receive besides the connection. */
@@ -22,6 +23,10 @@ export interface RevisionModule {
   createDate: string;
   /** false: runs outside a transaction (CREATE INDEX CONCURRENTLY and the like). */
   transactional?: boolean;
+  /** Batched data changes recorded when the revision is applied, run by `background run`. */
+  background?: readonly BackgroundMigrationSpec[];
+  /** Background migrations that must be finished before this revision may run. */
+  requiresBackground?: string | readonly string[];
   up: RevisionStep;
   down: RevisionStep;
 }
@@ -35,6 +40,8 @@ export interface Revision {
   message: string;
   createDate: Date;
   transactional: boolean;
+  background: readonly BackgroundMigrationSpec[];
+  requiresBackground: readonly string[];
   /** File it was loaded from, and the sha256 of its source text. */
   file: string;
   checksum: string;
@@ -54,6 +61,8 @@ const KNOWN_EXPORTS = new Set([
   'message',
   'createDate',
   'transactional',
+  'background',
+  'requiresBackground',
   'up',
   'down',
 ]);
@@ -94,6 +103,8 @@ export function toRevision(exports: Record<string, unknown>, file: string, check
     message: exports.message,
     createDate,
     transactional: exports.transactional !== false,
+    background: backgroundSpecs(exports.background, invalid),
+    requiresBackground: idList(exports.requiresBackground, 'requiresBackground', invalid),
     file,
     checksum,
     up: exports.up as RevisionStep,
@@ -106,4 +117,21 @@ function idList(value: unknown, name: string, invalid: (problem: string) => Play
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...(value as string[])];
   throw invalid(`"${name}" must be null, a revision id or a list of revision ids.`);
+}
+
+function backgroundSpecs(value: unknown, invalid: (problem: string) => PlayLaterError): BackgroundMigrationSpec[] {
+  if (value === undefined || value === null) return [];
+  const valid = (spec: unknown): spec is BackgroundMigrationSpec => {
+    const candidate = spec as Partial<BackgroundMigrationSpec>;
+    return (
+      typeof candidate?.name === 'string' &&
+      typeof candidate.table === 'string' &&
+      typeof candidate.set === 'string' &&
+      Array.isArray(candidate.keyColumns) &&
+      candidate.keyColumns.length > 0 &&
+      candidate.keyColumns.every((column) => typeof column === 'string')
+    );
+  };
+  if (!Array.isArray(value) || !value.every(valid)) throw invalid('"background" must be a list of { name, table, keyColumns, set, where?, batchSize? }.');
+  return [...value];
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 /** The runner's own tables: left out of a description of the application's schema. */
-export const BOOKKEEPING_TABLES = ['alembic_version', 'play_later_revision_history'];
+export const BOOKKEEPING_TABLES = ['alembic_version', 'play_later_revision_history', 'play_later_background_migrations'];
 
 export interface DescribeOptions {
   schema?: string;

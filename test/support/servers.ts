@@ -87,13 +87,21 @@ export function describeOnEachServer(
       describe(`${title} [${entry.server.name}]`, () => suite(entry.server));
       continue;
     }
-    const reason = `${title} [${entry.kind}]: set ${entry.missing} to run it (see README, "Testing against PostgreSQL 15 and PgBouncer")`;
-    if (REQUIRE_ALL_SERVERS) {
-      it(reason, () => {
-        throw new Error(`${entry.missing} not set, and CI=true requires every test server. ${reason}.`);
-      });
-    } else {
-      it.skip(reason, () => undefined);
-    }
+    describeMissing(`${title} [${entry.kind}]`, entry.missing, 'README, "Testing against PostgreSQL 15 and PgBouncer"');
+  }
+}
+
+/**
+ * What a suite whose server is not configured becomes: one skipped test naming the variable(s) to
+ * set, or, under CI=true, one failing test saying the same.
+ */
+export function describeMissing(title: string, missing: string, see: string): void {
+  const reason = `${title}: set ${missing} to run it (see ${see})`;
+  if (REQUIRE_ALL_SERVERS) {
+    it(reason, () => {
+      throw new Error(`${missing} not set, and CI=true requires every test server. ${reason}.`);
+    });
+  } else {
+    it.skip(reason, () => undefined);
   }
 }

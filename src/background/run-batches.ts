@@ -1,0 +1,128 @@
+import type pg from 'pg';
+import { PlayLaterError } from '../errors.js';
+import { BACKGROUND_TABLE, ensureBackgroundTable, listBackgroundMigrations, unknownMigration, type BackgroundMigration } from './background-migration.js';
+
+export interface ThrottleSettings {
+  /** Pause while any replica's replay_lag (pg_stat_replication on the primary) is above this. */
+  maxReplayLagMs: number;
+  /** Pause while more than this many other client sessions are active on the primary. */
+  maxActiveSessions: number;
+  /** How long a throttled runner waits before it looks again. */
+  pauseMs: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleSettings = { maxReplayLagMs: 1_000, maxActiveSessions: 16, pauseMs: 250 };
+
+export interface RunBatchesOptions {
+  throttle?: ThrottleSettings;
+  /** Stop after this many batches (the rest stays queued); default: until finished. */
+  maxBatches?: number;
+  log?: (message: string) => void;
+}
+
+/** Why the runner would wait now, or undefined when a batch may go. */
+export async function throttleReason(client: pg.Client, throttle: ThrottleSettings): Promise<string | undefined> {
+  const { rows } = await client.query<{ lag_ms: number | null; active: number }>(
+    `SELECT (SELECT max(extract(epoch FROM replay_lag) * 1000) FROM pg_stat_replication)::float8 AS lag_ms,
+            (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid())::int AS active`,
+  );
+  const { lag_ms: lag, active } = rows[0]!;
+  if (lag !== null && lag > throttle.maxReplayLagMs) return `replica replay lag ${Math.round(lag)} ms > ${throttle.maxReplayLagMs} ms`;
+  if (active > throttle.maxActiveSessions) return `${active} active sessions > ${throttle.maxActiveSessions}`;
+  return undefined;
+}
+
+const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * One batch, in one transaction: the next batchSize keys after last_key, the UPDATE of those that
+ * still match `where`, and the progress row, committed together. Returns false when the key walk
+ * reached the end (the migration is then finished) or the migration is no longer runnable.
+ */
+async function runOneBatch(client: pg.Client, name: string): Promise<boolean> {
+  await client.query('BEGIN');
+  try {
+    // Row lock on the progress row: a second runner of the same migration waits for this batch.
+    const { rows } = await client.query(`SELECT * FROM ${BACKGROUND_TABLE} WHERE name = $1 FOR UPDATE`, [name]);
+    const current = rows[0] as { status: string; table_name: string; key_columns: string[]; set_list: string; where_clause: string; batch_size: number; last_key: string[] | null } | undefined;
+    if (!current || current.status === 'paused' || current.status === 'finished') {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    // Short: a batch never waits long behind the app's row locks, nor holds its own for long.
+    await client.query(`SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'`);
+    const keys = current.key_columns.map(ident);
+    const keyList = keys.join(', ');
+    const table = ident(current.table_name);
+    const after = current.last_key ? `WHERE (${keyList}) > (${keys.map((_, i) => `$${i + 2}`).join(', ')})` : '';
+    const lastKeyArray = `ARRAY[${keys.map((key) => `${key}::text`).join(', ')}]`;
+    const result = await client.query<{ scanned: number; changed: number; last_key: string[] | null }>(
+      `WITH batch AS (SELECT ${keyList} FROM ${table} ${after} ORDER BY ${keyList} LIMIT $1),
+            changed AS (UPDATE ${table} AS t SET ${current.set_list} FROM batch
+                         WHERE (${keys.map((key) => `t.${key}`).join(', ')}) = (${keys.map((key) => `batch.${key}`).join(', ')}) AND (${current.where_clause})
+                         RETURNING 1)
+       SELECT (SELECT count(*) FROM batch)::int AS scanned, (SELECT count(*) FROM changed)::int AS changed,
+              (SELECT ${lastKeyArray} FROM batch ORDER BY ${keys.map((key) => `${key} DESC`).join(', ')} LIMIT 1) AS last_key`,
+      [current.batch_size, ...(current.last_key ?? [])],
+    );
+    const { scanned, changed, last_key: lastKey } = result.rows[0]!;
+    const finished = scanned < current.batch_size;
+    await client.query(
+      `UPDATE ${BACKGROUND_TABLE}
+          SET last_key = COALESCE($2, last_key), rows_done = rows_done + $3, batches_done = batches_done + 1, updated_at = now(),
+              status = CASE WHEN $4 THEN 'finished' ELSE 'running' END, finished_at = CASE WHEN $4 THEN now() END
+        WHERE name = $1`,
+      [name, lastKey, changed, finished],
+    );
+    await client.query('COMMIT');
+    return !finished;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Runs the named background migration (or every unfinished one, in order) batch by batch until
+ * finished, paused, or maxBatches; waits while the throttle says so. Returns the final states.
+ */
+export async function runBackgroundMigrations(client: pg.Client, name: string | undefined, options: RunBatchesOptions = {}): Promise<BackgroundMigration[]> {
+  const throttle = options.throttle ?? DEFAULT_THROTTLE;
+  const log = options.log ?? (() => undefined);
+  await ensureBackgroundTable(client);
+  const all = await listBackgroundMigrations(client);
+  if (name && !all.some((migration) => migration.name === name)) throw unknownMigration(name);
+  const targets = all.filter((migration) => (name ? migration.name === name : migration.status !== 'finished' && migration.status !== 'paused'));
+  let batches = 0;
+  for (const target of targets) {
+    for (;;) {
+      if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
+      const reason = await throttleReason(client, throttle);
+      if (reason) {
+        log(`${target.name}: waiting ${throttle.pauseMs} ms (${reason})`);
+        await client.query(`UPDATE ${BACKGROUND_TABLE} SET throttled_ms = throttled_ms + $2 WHERE name = $1`, [target.name, throttle.pauseMs]);
+        await new Promise((resolve) => setTimeout(resolve, throttle.pauseMs));
+        continue;
+      }
+      batches += 1;
+      if (!(await runOneBatch(client, target.name))) break;
+    }
+  }
+  return listBackgroundMigrations(client);
+}
+
+/** A flag's whole number ≥ 0, or `fallback` when the flag is absent. */
+export function parseWholeNumber(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new PlayLaterError('E_USAGE', `${flag} must be a whole number ≥ 0, not "${value}".`, { hint: `E.g. ${flag} 1000.` });
+  return parsed;
+}
+
+export function parseThrottle(flags: { maxLagMs?: string; maxActive?: string }): ThrottleSettings {
+  return {
+    maxReplayLagMs: parseWholeNumber(flags.maxLagMs, DEFAULT_THROTTLE.maxReplayLagMs, '--max-lag-ms'),
+    maxActiveSessions: parseWholeNumber(flags.maxActive, DEFAULT_THROTTLE.maxActiveSessions, '--max-active'),
+    pauseMs: DEFAULT_THROTTLE.pauseMs,
+  };
+}

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, disconnect } from '../../src/db/connect.js';
+import { expectCliError, jsonResult } from '../support/expect-cli.js';
+import { projectRevisions, revisionsDirWith, type FixtureProject } from '../support/revision-fixtures.js';
+import { runCli, startCli } from '../support/run-cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+interface Status {
+  migrations: Array<{ name: string; status: string; rowsDone: number; batchesDone: number; lastKey: string[] | null; throttledMs: number }>;
+}
+
+/**
+ * A revision declares a batched background migration; `background` runs it in batches (resumable,
+ * pausable, throttled), and a later revision that requires it is refused until it is finished.
+ */
+describe('batched background migrations', () => {
+  const rows = 50;
+  let database: TestDatabase;
+  let project: FixtureProject;
+  const cli = (...args: string[]) => runCli(args, { env: project.env(database.url) });
+  const status = async () => jsonResult<Status>(await cli('background', 'status', '--json')).migrations;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const { head } = await projectRevisions();
+    project = revisionsDirWith([
+      {
+        id: '901_declare_priority_backfill',
+        parent: head,
+        exports: `export const background = [{ name: 'priority_backfill', table: 'user_game_collection', keyColumns: ['user_id', 'id'], set: 'priority = 3', where: 't.priority IS NULL', batchSize: 7 }];`,
+        up: `await sql\`COMMENT ON COLUMN user_game_collection.priority IS 'backfilled to 3 in the background'\`.execute(db);`,
+        down: `await sql\`COMMENT ON COLUMN user_game_collection.priority IS NULL\`.execute(db);`,
+      },
+      {
+        id: '902_priority_not_null',
+        parent: '901_declare_priority_backfill',
+        exports: `export const requiresBackground = 'priority_backfill';`,
+        up: `await sql\`ALTER TABLE user_game_collection ADD CONSTRAINT ck_priority_set CHECK (priority IS NOT NULL) NOT VALID\`.execute(db);
+  await sql\`ALTER TABLE user_game_collection VALIDATE CONSTRAINT ck_priority_set\`.execute(db);`,
+        down: `await sql\`ALTER TABLE user_game_collection DROP CONSTRAINT ck_priority_set\`.execute(db);`,
+      },
+    ]);
+    const client = await database.connect();
+    await client.query(`INSERT INTO games (title, igdb_id) VALUES ('Celeste', 1)`);
+    await client.query(
+      `INSERT INTO user_game_collection (user_id, game_id, platform, acquisition_type, acquired_at)
+       SELECT 'user-' || (i % 9), (SELECT id FROM games), 'P' || i, 'DIGITAL', now() - interval '1 day' FROM generate_series(1, $1::integer) i`,
+      [rows],
+    );
+  });
+  afterAll(async () => {
+    project?.cleanup();
+    await database?.drop();
+  });
+
+  it('the declaring revision records it; the requiring revision is refused while it is not finished', async () => {
+    const upgrade = await cli('upgrade', 'heads', '--json');
+    expectCliError(upgrade, 'E_BACKGROUND_PENDING', 1);
+    expect(upgrade.stdout).toContain('priority_backfill (queued, 0 rows done)');
+    expect(await status()).toMatchObject([{ name: 'priority_backfill', status: 'queued', rowsDone: 0, batchesDone: 0, lastKey: null }]);
+  });
+
+  it('runs in batches that commit their progress: a stopped run resumes after the last committed batch', async () => {
+    expect((await cli('background', 'run', '--batches', '2')).code).toBe(0);
+    const [after2] = await status();
+    expect(after2).toMatchObject({ status: 'running', rowsDone: 14, batchesDone: 2 });
+    const client = await database.connect();
+    const { rows: keys } = await client.query(`SELECT user_id, id::text FROM user_game_collection ORDER BY user_id, id LIMIT 1 OFFSET 13`);
+    expect(after2!.lastKey).toEqual([keys[0].user_id, keys[0].id]);
+    expect(Number((await client.query(`SELECT count(*) FROM user_game_collection WHERE priority = 3`)).rows[0].count)).toBe(14);
+  });
+
+  it('pause stops it, resume lets it finish; then the requiring revision applies', async () => {
+    expect((await cli('background', 'pause', 'priority_backfill')).code).toBe(0);
+    expect((await cli('background', 'run')).code).toBe(0);
+    expect((await status())[0]).toMatchObject({ status: 'paused', batchesDone: 2 });
+    expect((await cli('background', 'resume', 'priority_backfill')).code).toBe(0);
+    const human = await cli('background', 'run');
+    expect(human.stdout).toMatch(/^priority_backfill\s+finished\s+50 rows in 8 batches/m);
+    expect((await cli('upgrade', 'heads')).code).toBe(0);
+  });
+
+  it('waits while the primary is busier than --max-active, and counts the time throttled', async () => {
+    const client = await database.connect();
+    await client.query(`UPDATE play_later_background_migrations SET status = 'queued', last_key = NULL, finished_at = NULL`);
+    const busy = await connect(database.url);
+    const busyPid = (await busy.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const sleeping = busy.query('SELECT pg_sleep(60)').catch(() => undefined);
+    try {
+      const running = startCli(['background', 'run', '--max-active', '0', '--batches', '1'], { env: project.env(database.url) });
+      await running.waitForStderr(/priority_backfill: waiting 250 ms \(\d+ active sessions > 0\)/);
+      await client.query('SELECT pg_cancel_backend($1)', [busyPid]);
+      await sleeping;
+      expect((await running.result).code).toBe(0);
+    } finally {
+      await disconnect(busy);
+    }
+    expect((await status())[0]!.throttledMs).toBeGreaterThan(0);
+  });
+
+  it('batches do not block the app: its writes to the table (lock_timeout 200 ms) all commit while a run goes', async () => {
+    expect((await cli('downgrade', '901_declare_priority_backfill')).code).toBe(0);
+    const client = await database.connect();
+    await client.query(`UPDATE play_later_background_migrations SET status = 'queued', last_key = NULL, finished_at = NULL, batch_size = 1`);
+    await client.query(`UPDATE user_game_collection SET priority = NULL`);
+    const app = await connect(database.url);
+    try {
+      await app.query(`SET lock_timeout = '200ms'`);
+      const running = startCli(['background', 'run'], { env: project.env(database.url) });
+      let writes = 0;
+      const done = running.result.then(() => true);
+      while (!(await Promise.race([done, new Promise<false>((resolve) => setTimeout(() => resolve(false), 20))]))) {
+        await app.query(`UPDATE user_game_collection SET notes = 'app write ' || $1 WHERE user_id = 'user-' || ($1::int % 9)`, [writes]);
+        writes += 1;
+      }
+      expect((await running.result).code).toBe(0);
+      expect(writes).toBeGreaterThan(0);
+    } finally {
+      await disconnect(app);
+    }
+    expect(Number((await client.query(`SELECT count(*) FROM user_game_collection WHERE priority IS NULL`)).rows[0].count)).toBe(0);
+  });
+
+  it('status of an unknown migration and pause without a name are user errors', async () => {
+    expectCliError(await cli('background', 'pause', 'nope'), 'E_NOT_FOUND', 1);
+    expectCliError(await cli('background', 'pause'), 'E_USAGE', 2);
+  });
+});

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connect, disconnect } from '../../src/db/connect.js';
+import { readHeads } from '../../src/runner/version-table.js';
+import { describeSchema } from '../../src/schema/describe-schema.js';
+import { describeOnCluster, killNode, nodeUrl, restartNode, switchover, waitForHealthyCluster, waitForPrimary, type ClusterNode } from '../support/ha-cluster.js';
+import { projectRevisions, revisionsDirWith, type FixtureProject, type FixtureRevision } from '../support/revision-fixtures.js';
+import { runCli, startCli } from '../support/run-cli.js';
+import { waitFor } from '../support/wait-for.js';
+
+/**
+ * The cluster itself (scripts/ci/start-ha-cluster.sh): one primary, two streaming replicas that
+ * serve reads and refuse writes. Every test that uses the cluster lives in this file: test files
+ * run in parallel, and a failover in one would pull the primary from under another.
+ */
+describeOnCluster('the HA test cluster', (cluster) => {
+  const database = `plt_cluster_${randomBytes(4).toString('hex')}`;
+  let primary: ClusterNode;
+  beforeAll(async () => {
+    primary = await waitForHealthyCluster(cluster);
+    const admin = await connect(primary.url);
+    await admin.query(`CREATE DATABASE ${database}`).finally(() => disconnect(admin));
+  });
+  afterAll(async () => {
+    const admin = await connect((await waitForHealthyCluster(cluster)).url);
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => disconnect(admin));
+  });
+
+  it('has one primary and two replicas in recovery, each reached by its own URL', async () => {
+    const inRecovery = await Promise.all(
+      cluster.nodes.map(async (node) => {
+        const client = await connect(node.url);
+        try {
+          return (await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r;
+        } finally {
+          await disconnect(client);
+        }
+      }),
+    );
+    expect(inRecovery.filter((r) => !r)).toHaveLength(1);
+    expect(inRecovery[cluster.nodes.indexOf(primary)]).toBe(false);
+    const client = await connect(primary.url);
+    try {
+      const { rows } = await client.query<{ state: string }>(`SELECT state FROM pg_stat_replication ORDER BY application_name`);
+      expect(rows).toEqual([{ state: 'streaming' }, { state: 'streaming' }]);
+    } finally {
+      await disconnect(client);
+    }
+  });
+
+  it('streams a committed row to both replicas, which refuse writes', async () => {
+    const writer = await connect(nodeUrl(primary, database));
+    try {
+      await writer.query('CREATE TABLE replicated (id integer PRIMARY KEY)');
+      await writer.query('INSERT INTO replicated VALUES (42)');
+    } finally {
+      await disconnect(writer);
+    }
+    for (const replica of cluster.nodes.filter((node) => node !== primary)) {
+      const reader = await connect(nodeUrl(replica, database));
+      try {
+        await waitFor(`row 42 on ${replica.name}`, async () => (await reader.query('SELECT id FROM replicated').catch(() => ({ rowCount: 0 }))).rowCount === 1);
+        await expect(reader.query('INSERT INTO replicated VALUES (43)')).rejects.toThrow(/read-only transaction/);
+      } finally {
+        await disconnect(reader);
+      }
+    }
+  });
+});
+
+/**
+ * Failover during a migration loses nothing (issue 10, item 3). Per kind of change of primary — a
+ * switchover (`patronictl switchover --force`) and a hard failover (kill -9 of the primary's
+ * Patroni and postmaster) — three fixture revisions are interrupted in turn: (a) a transactional
+ * one, (b) a CREATE INDEX CONCURRENTLY, (c) a batched backfill that commits per batch. Each is
+ * held open by a pause the test controls (a row in failover_test.pause) so the change of primary
+ * lands while it runs. The runner must stop with E_CONNECTION_LOST naming the revision; the next
+ * run, on the same multi-host URL, finishes on the new primary.
+ */
+describeOnCluster('failover during a migration', (cluster) => {
+  const database = `plt_failover_${randomBytes(4).toString('hex')}`;
+  const rows = Number(process.env.PLAY_LATER_TEST_FAILOVER_ROWS ?? 200_000);
+  let project: FixtureProject;
+  let url: string;
+  let head: string;
+
+  const fixtures = (kind: string, parent: string): FixtureRevision[] => [
+    {
+      id: `${kind}_a_transactional`,
+      parent,
+      up: `await sql\`ALTER TABLE user_game_collection ADD CONSTRAINT ck_${kind}_notes CHECK (char_length(notes) < 100000) NOT VALID\`.execute(db);
+  await sql\`ALTER TABLE user_game_collection VALIDATE CONSTRAINT ck_${kind}_notes\`.execute(db);
+  context.log('failover fixture ${kind}_a running');
+  await sql\`SELECT pg_sleep(120) FROM failover_test.pause WHERE step = '${kind}_a'\`.execute(db);`,
+      down: `await sql\`ALTER TABLE user_game_collection DROP CONSTRAINT ck_${kind}_notes\`.execute(db);`,
+    },
+    {
+      id: `${kind}_b_concurrent_index`,
+      parent: `${kind}_a_transactional`,
+      transactional: false,
+      up: `await sql\`CREATE OR REPLACE FUNCTION failover_test.slow_${kind}(value text) RETURNS text IMMUTABLE LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_sleep(120) FROM failover_test.pause WHERE step = '${kind}_b';
+    RETURN value;
+END $$\`.execute(db);
+  context.log('failover fixture ${kind}_b running');
+  await sql\`CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_${kind}_notes ON user_game_collection (user_id, failover_test.slow_${kind}(notes))\`.execute(db);`,
+      down: `await sql\`DROP INDEX CONCURRENTLY IF EXISTS idx_${kind}_notes\`.execute(db);`,
+    },
+    {
+      id: `${kind}_c_backfill`,
+      parent: `${kind}_b_concurrent_index`,
+      transactional: false,
+      up: `await sql\`ALTER TABLE user_game_collection ADD COLUMN IF NOT EXISTS ${kind}_score integer\`.execute(db);
+  context.log('failover fixture ${kind}_c running');
+  await sql.raw(\`DO $$
+DECLARE
+    done integer;
+BEGIN
+    LOOP
+        UPDATE user_game_collection SET ${kind}_score = length(platform)
+         WHERE (user_id, id) IN (SELECT user_id, id FROM user_game_collection WHERE ${kind}_score IS NULL LIMIT 5000);
+        GET DIAGNOSTICS done = ROW_COUNT;
+        EXIT WHEN done = 0;
+        COMMIT;
+        PERFORM pg_sleep(0.2) FROM failover_test.pause WHERE step = '${kind}_c';
+    END LOOP;
+END $$\`).execute(db);`,
+      down: `await sql\`ALTER TABLE user_game_collection DROP COLUMN IF EXISTS ${kind}_score\`.execute(db);`,
+    },
+  ];
+
+  const onPrimary = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = await connect(url);
+    try {
+      return await work(client);
+    } finally {
+      await disconnect(client);
+    }
+  };
+  const upgrade = (target = 'heads') => startCli(['upgrade', target, '--json'], { env: project.env(url, { DIRECT_DATABASE_URL: url }), timeoutMs: 300_000 });
+  const pauseAt = (step: string | undefined) =>
+    onPrimary(async (client) => {
+      await client.query('DELETE FROM failover_test.pause');
+      if (step) await client.query('INSERT INTO failover_test.pause VALUES ($1)', [step]);
+    });
+
+  beforeAll(async () => {
+    const primary = await waitForHealthyCluster(cluster);
+    const admin = await connect(primary.url);
+    await admin.query(`CREATE DATABASE ${database}`).finally(() => disconnect(admin));
+    // One URL for the whole cluster: every run reaches whichever node is primary now.
+    const hosts = cluster.nodes.map((node) => new URL(node.url).host).join(',');
+    const { username, password } = new URL(primary.url);
+    url = `postgresql://${username}:${password}@${hosts}/${database}?target_session_attrs=read-write`;
+    ({ head } = await projectRevisions());
+    project = revisionsDirWith([...fixtures('switchover', head), ...fixtures('crash', 'switchover_c_backfill')]);
+    const migrated = await runCli(['upgrade', head], { env: project.env(url, { DIRECT_DATABASE_URL: url }), timeoutMs: 300_000 });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    await onPrimary(async (client) => {
+      await client.query(`CREATE SCHEMA failover_test; CREATE TABLE failover_test.pause (step text PRIMARY KEY)`);
+      await client.query(`INSERT INTO games (title, igdb_id) SELECT 'Game ' || g, g FROM generate_series(1, 2000) g`);
+      await client.query(
+        `INSERT INTO user_game_collection (user_id, game_id, platform, acquisition_type, acquired_at, notes)
+         SELECT 'user-' || (i % 20000), gm.id, (ARRAY['PS5','Steam','Switch','Xbox','PC'])[1 + i % 5], 'DIGITAL', now() - interval '1 day', 'note ' || i
+           FROM generate_series(1, $1::integer) i JOIN (SELECT id, row_number() OVER (ORDER BY igdb_id) AS n FROM games) gm ON gm.n = 1 + (i / 20000 + i * 7) % 2000`,
+        [rows],
+      );
+    });
+  }, 600_000);
+  afterAll(async () => {
+    project?.cleanup();
+    const primary = await waitForHealthyCluster(cluster);
+    const admin = await connect(primary.url);
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => disconnect(admin));
+  }, 300_000);
+
+  const changes = {
+    switchover: async (): Promise<void> => switchover(cluster),
+    crash: async (): Promise<void> => {
+      const old = await waitForPrimary(cluster);
+      killNode(old);
+      await waitForPrimary(cluster, { not: old.name, limitMs: 120_000 });
+      await restartNode(old);
+    },
+  };
+
+  for (const kind of ['switchover', 'crash'] as const) {
+    it(`${kind}: stops (a), (b), (c) each with E_CONNECTION_LOST naming the revision; the next run on the same URL finishes each`, async () => {
+      const collectionRows = await onPrimary(async (client) => Number((await client.query('SELECT count(*) AS n FROM user_game_collection')).rows[0].n));
+      expect(collectionRows).toBe(rows);
+      for (const step of ['a', 'b', 'c'] as const) {
+        const revision = fixtures(kind, '')[['a', 'b', 'c'].indexOf(step)]!.id;
+        await waitForHealthyCluster(cluster);
+        await pauseAt(`${kind}_${step}`);
+        const running = upgrade(revision);
+        await running.waitForStderr(new RegExp(`failover fixture ${kind}_${step} running`));
+        if (step === 'c') {
+          await waitFor('a committed batch of the backfill', () => onPrimary(async (client) => Number((await client.query(`SELECT count(${kind}_score) AS n FROM user_game_collection`)).rows[0].n) > 0), 60_000);
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        await changes[kind]();
+        const stopped = await running.result;
+        expect(stopped.code, stopped.stderr).toBe(1);
+        const error = (JSON.parse(stopped.stdout) as { error: { code: string; message: string; revision: string } }).error;
+        expect(error).toMatchObject({ code: 'E_CONNECTION_LOST', revision });
+        expect(error.message).toContain(revision);
+        await waitForPrimary(cluster);
+        await pauseAt(undefined);
+        const rerun = await runCli(['upgrade', revision, '--json'], { env: project.env(url, { DIRECT_DATABASE_URL: url }), timeoutMs: 300_000 });
+        expect(rerun.code, rerun.stderr).toBe(0);
+      }
+      await onPrimary(async (client) => {
+        const history = await client.query(`SELECT revision, count(*) FILTER (WHERE status = 'done')::int AS finished FROM play_later_revision_history WHERE revision LIKE $1 GROUP BY revision ORDER BY revision`, [`${kind}_%`]);
+        expect(history.rows).toEqual(['a_transactional', 'b_concurrent_index', 'c_backfill'].map((suffix) => ({ revision: `${kind}_${suffix}`, finished: 1 })));
+        expect((await client.query(`SELECT indexrelid::regclass::text AS name FROM pg_index WHERE NOT indisvalid`)).rows).toEqual([]);
+        expect((await client.query(`SELECT conname FROM pg_constraint WHERE NOT convalidated`)).rows).toEqual([]);
+        const counts = await client.query(`SELECT count(*)::int AS total, count(${kind}_score)::int AS filled FROM user_game_collection`);
+        expect(counts.rows[0]).toEqual({ total: rows, filled: rows });
+      });
+    }, 900_000);
+  }
+
+  it('back at the project head, every node has the same schema and heads, and verify passes on the primary', async () => {
+    const down = await runCli(['downgrade', head], { env: project.env(url, { DIRECT_DATABASE_URL: url }), timeoutMs: 300_000 });
+    expect(down.code, down.stderr).toBe(0);
+    const primary = await waitForHealthyCluster(cluster);
+    // The project's own revisions (not the fixtures): the database is back at its head.
+    const verified = await runCli(['verify'], { env: { DATABASE_URL: nodeUrl(primary, database), PLAY_LATER_DATA_DIR: project.embeddedDataDir } });
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    const descriptions = await Promise.all(
+      cluster.nodes.map(async (node) => {
+        const client = await connect(nodeUrl(node, database));
+        try {
+          await waitFor(`${node.name} replayed the downgrade`, async () => (await readHeads(client)).join() === head, 60_000);
+          return { heads: await readHeads(client), schema: await describeSchema(client) };
+        } finally {
+          await disconnect(client);
+        }
+      }),
+    );
+    for (const description of descriptions.slice(1)) expect(description).toEqual(descriptions[0]);
+  }, 300_000);
+});
