@@ -8,27 +8,25 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect, disconnect } from '../src/db/connect.js';
-import { readHeads } from '../src/runner/version-table.js';
+import { Migrator } from '../src/runner/migrator.js';
 import { describeSchema } from '../src/schema/describe-schema.js';
 import { SCHEMA_FILE, renderSchemaFile } from '../src/schema/schema-file.js';
-import { withHeadOnThrowawayServer } from './lib/throwaway-head.js';
+import { PROJECT_REVISIONS_DIR, withHeadOnThrowawayServer } from './lib/throwaway-head.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
 async function describeDatabase(url: string): Promise<{ heads: string[]; description: string }> {
   const client = await connect(url);
   try {
-    return { heads: await readHeads(client), description: await describeSchema(client) };
+    const { heads } = await new Migrator({ revisionsDir: PROJECT_REVISIONS_DIR, client }).status();
+    return { heads, description: await describeSchema(client) };
   } finally {
     await disconnect(client);
   }
 }
 
 async function describeFreshHead(): Promise<{ heads: string[]; description: string }> {
-  return withHeadOnThrowawayServer('play-later-db', async (_url, client) => ({
-    heads: await readHeads(client),
-    description: await describeSchema(client),
-  }));
+  return withHeadOnThrowawayServer('play-later-db', async (_url, client, heads) => ({ heads, description: await describeSchema(client) }));
 }
 
 async function main(): Promise<void> {

@@ -8,25 +8,20 @@ import path from 'node:path';
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { startEmbeddedServer } from '../../src/db/embedded-server.js';
-import { runToTarget } from '../../src/runner/executor.js';
-import { loadRevisions } from '../../src/runner/load-revisions.js';
-import { resolveUpgradeTarget } from '../../src/runner/plan.js';
-import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { Migrator } from '../../src/runner/migrator.js';
 
-const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const SETTINGS = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
+export const PROJECT_REVISIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'migrations');
 
-/** Runs `work` on database `name` at head; the server is stopped and its folder removed on every path. */
-export async function withHeadOnThrowawayServer<T>(name: string, work: (url: string, client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on database `name` at head (`heads`: its version table); the server is stopped and its folder removed on every path. */
+export async function withHeadOnThrowawayServer<T>(name: string, work: (url: string, client: pg.Client, heads: string[]) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `play-later-${name}-`));
   const server = await startEmbeddedServer({ dataDir, database: name, durable: false });
   try {
     const url = server.urlFor(name);
     const client = await connect(url);
     try {
-      const graph = new RevisionGraph(await loadRevisions(path.join(PROJECT_ROOT, 'migrations')));
-      await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: SETTINGS, directUrl: url });
-      return await work(url, client);
+      const { after } = await new Migrator({ revisionsDir: PROJECT_REVISIONS_DIR, client, directUrl: url }).upgrade('heads');
+      return await work(url, client, after);
     } finally {
       await disconnect(client);
     }

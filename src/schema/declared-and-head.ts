@@ -1,6 +1,4 @@
-import type { RunnerSettings } from '../runner/executor.js';
-import { runToTarget } from '../runner/executor.js';
-import { resolveUpgradeTarget } from '../runner/plan.js';
+import { Migrator, type RunnerSettings } from '../runner/migrator.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { applyDeclaredSchema, readDeclaredSchema } from './declared-schema.js';
 import { BOOKKEEPING_TABLES, quoteIdent } from './describe-schema.js';
@@ -31,8 +29,7 @@ export async function withDeclaredAndHead<T>(
   const files = readDeclaredSchema(options.schemaDir);
   return withScratchDatabases(serverUrl, ['declared', 'head'], async ({ declared, head }) => {
     await applyDeclaredSchema(declared.client, files);
-    const { graph } = options;
-    await runToTarget({ client: head.client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: options.settings, directUrl: head.url });
+    await new Migrator({ graph: options.graph, client: head.client, directUrl: head.url, settings: options.settings }).upgrade('heads');
     for (const table of BOOKKEEPING_TABLES) await head.client.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
     return work({ declared, head });
   });
