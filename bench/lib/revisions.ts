@@ -1,20 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { connect, disconnect } from '../../src/db/connect.js';
-import { runToTarget } from '../../src/runner/executor.js';
-import { loadRevisions } from '../../src/runner/load-revisions.js';
+import { Migrator, loadRevisionGraph, type Direction, type RevisionContext, type RevisionGraph } from '../../src/runner/migrator.js';
 import { capturingKysely, OfflineUnsupported } from '../../src/runner/offline-kysely.js';
-import { planSteps, resolveDowngradeTarget, resolveUpgradeTarget, type Direction } from '../../src/runner/plan.js';
-import type { RevisionContext } from '../../src/runner/revision.js';
-import { RevisionGraph } from '../../src/runner/revision-graph.js';
-import { readHeads } from '../../src/runner/version-table.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const REVISIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 export const BIN = path.join(PROJECT_ROOT, 'bin', 'play-later-db.js');
 export const SEED_HEAD = '005_add_database_views';
-const SETTINGS = { lockWaitMs: 60_000, lockTimeoutMs: 60_000, lockRetries: 3, statementTimeoutMs: 0 };
 
 /** The installed bin runs dist/: benchmarks that run it build it first when a source is newer. */
 export function buildCli(): void {
@@ -27,21 +20,13 @@ export function buildCli(): void {
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
 }
 
-export async function projectGraph(): Promise<RevisionGraph> {
-  return new RevisionGraph(await loadRevisions(REVISIONS_DIR));
+export function projectGraph(): Promise<RevisionGraph> {
+  return loadRevisionGraph(REVISIONS_DIR);
 }
 
 /** Brings a database to a target ('heads' or a revision id) with the project's runner, in-process. */
 export async function upgradeDatabase(url: string, target = 'heads'): Promise<string[]> {
-  const graph = await projectGraph();
-  const client = await connect(url);
-  try {
-    const applied = graph.appliedFrom(await readHeads(client));
-    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, target, applied), settings: SETTINGS, directUrl: url });
-    return await readHeads(client);
-  } finally {
-    await disconnect(client);
-  }
+  return (await new Migrator({ revisionsDir: REVISIONS_DIR, databaseUrl: url }).upgrade(target)).after;
 }
 
 export interface RecordedRevision {
@@ -58,14 +43,8 @@ export interface RecordedRevision {
  * read rows is flagged: its script may depend on data.
  */
 export async function recordRevisionSql(direction: Direction, target: string): Promise<RecordedRevision[]> {
-  const graph = await projectGraph();
-  const steps =
-    direction === 'up'
-      ? planSteps(graph, new Set(), resolveUpgradeTarget(graph, target, new Set()))
-      : (() => {
-          const applied = graph.appliedFrom(target === 'heads' ? [...graph.heads] : [target]);
-          return planSteps(graph, applied, resolveDowngradeTarget(graph, 'base', applied));
-        })();
+  const migrator = new Migrator({ revisionsDir: REVISIONS_DIR });
+  const { steps } = await migrator.plan(direction, direction === 'up' ? `base:${target}` : `${target}:base`);
   const recorded: RecordedRevision[] = [];
   for (const step of steps) {
     const statements: string[] = [];

@@ -5,19 +5,17 @@
  */
 import path from 'node:path';
 import type pg from 'pg';
-import { loadRevisions } from '../../src/runner/load-revisions.js';
-import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { DEFAULT_RUNNER_SETTINGS, loadRevisionGraph } from '../../src/runner/migrator.js';
 import { headDatabase } from '../../src/schema/declared-and-head.js';
 import { withScratchServer } from '../../src/schema/scratch-databases.js';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const SETTINGS = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
 
 /** Runs `work` on a database (named after `purpose`) at head; everything is removed afterwards, on every path. */
 export async function withHeadOnThrowawayServer<T>(purpose: string, work: (url: string, client: pg.Client) => Promise<T>): Promise<T> {
-  const graph = new RevisionGraph(await loadRevisions(path.join(PROJECT_ROOT, 'migrations')));
+  const graph = await loadRevisionGraph(path.join(PROJECT_ROOT, 'migrations'));
   return withScratchServer(undefined, async (server) => {
-    const head = await headDatabase(server, { graph, settings: SETTINGS }, purpose);
+    const head = await headDatabase(server, { graph, settings: DEFAULT_RUNNER_SETTINGS }, purpose);
     return work(head.url, head.client);
   });
 }

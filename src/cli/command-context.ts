@@ -1,7 +1,7 @@
 import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-config.js';
 import type { DatabaseSession, SessionOptions } from '../db/database-session.js';
-import { loadRevisions } from '../runner/load-revisions.js';
-import { RevisionGraph } from '../runner/revision-graph.js';
+import type { Migrator, MigratorEvent } from '../runner/migrator.js';
+import type { RevisionGraph } from '../runner/revision-graph.js';
 import { Output } from './output.js';
 
 /** The options every command accepts (see main.ts). */
@@ -39,8 +39,25 @@ export class CommandContext {
     this.config = resolveConfig({ flags, configFile: options.config });
   }
 
-  async graph(): Promise<RevisionGraph> {
-    return new RevisionGraph(await loadRevisions(this.config.revisionsDir));
+  private graphLoaded: Promise<RevisionGraph> | undefined;
+
+  /** The revisions, loaded once per command without importing their modules (see load-revisions.ts). */
+  graph(): Promise<RevisionGraph> {
+    return (this.graphLoaded ??= import('../runner/migrator.js').then(({ loadRevisionGraph }) => loadRevisionGraph(this.config.revisionsDir)));
+  }
+
+  /** The runner's API on the configured database (see withDatabase), with this command's settings. */
+  async withMigrator<T>(work: (migrator: Migrator, session: DatabaseSession) => Promise<T>, onEvent?: (event: MigratorEvent) => void): Promise<T> {
+    const [{ Migrator }, graph] = await Promise.all([import('../runner/migrator.js'), this.graph()]);
+    return this.withDatabase((session) =>
+      work(new Migrator({ graph, client: session.client, directUrl: this.config.directDatabaseUrl ?? session.url, settings: this.config, onEvent }), session),
+    );
+  }
+
+  /** A Migrator without a database: offline SQL. */
+  async offlineMigrator(onEvent?: (event: MigratorEvent) => void): Promise<Migrator> {
+    const [{ Migrator }, graph] = await Promise.all([import('../runner/migrator.js'), this.graph()]);
+    return new Migrator({ graph, settings: this.config, onEvent });
   }
 
   /** --echo-sql and the embedded server's log, as every session of this command uses them. */

@@ -1,8 +1,7 @@
-import { runToTarget, type StepDone } from '../runner/executor.js';
-import { resolveDowngradeTarget, resolveUpgradeTarget, type Direction } from '../runner/plan.js';
-import { readHeads } from '../runner/version-table.js';
+import type { Direction, MigratorEvent, StepDone } from '../runner/migrator.js';
 import type { CommandContext } from './command-context.js';
 import { describeHeads } from './describe-heads.js';
+import type { Output } from './output.js';
 
 export interface MigrateFlags {
   singleTransaction?: boolean;
@@ -10,7 +9,7 @@ export interface MigrateFlags {
   sql?: boolean;
 }
 
-/** upgrade and downgrade: resolve the target against the database, run, report. */
+/** upgrade and downgrade: run through the Migrator, render its progress and its result. */
 export async function runMigration(context: CommandContext, direction: Direction, reference: string, flags: MigrateFlags): Promise<void> {
   if (flags.sql) {
     const { printOfflineSql } = await import('./commands/offline-sql.js');
@@ -18,29 +17,16 @@ export async function runMigration(context: CommandContext, direction: Direction
     return;
   }
   const graph = await context.graph();
-  const { config, output } = context;
-  await context.withDatabase(async ({ client, displayUrl, url }) => {
+  const { output } = context;
+  await context.withMigrator(async (migrator, { displayUrl }) => {
     output.debug(`database: ${displayUrl}`);
-    const applied = graph.appliedFrom(await readHeads(client));
-    const target =
-      direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
-    const started = performance.now();
-    const result = await runToTarget({
-      client,
-      graph,
-      target,
-      settings: config,
-      directUrl: config.directDatabaseUrl ?? url,
-      singleTransaction: flags.singleTransaction,
-      log: (message) => output.info(message),
-      onStep: (step) => output.info(progressLine(step)),
-    });
-    const totalMs = Math.round(performance.now() - started);
+    const options = { singleTransaction: flags.singleTransaction };
+    const result = direction === 'up' ? await migrator.upgrade(reference, options) : await migrator.downgrade(reference, options);
     const where = describeHeads(graph, result.after);
     const lines = [
-      result.done.length === 0
+      result.steps.length === 0
         ? `Nothing to do: the database is at ${where}.`
-        : `${direction === 'up' ? 'Upgraded' : 'Downgraded'} ${result.done.length} revision(s) in ${totalMs} ms; the database is at ${where}.`,
+        : `${direction === 'up' ? 'Upgraded' : 'Downgraded'} ${result.steps.length} revision(s) in ${result.durationMs} ms; the database is at ${where}.`,
     ];
     if (result.adopted.length > 0) {
       lines.push(`Recorded the checksums of ${result.adopted.length} applied revision(s) that had no history yet (adopted): ${result.adopted.join(', ')}.`);
@@ -54,12 +40,36 @@ export async function runMigration(context: CommandContext, direction: Direction
       target: reference,
       before: result.before,
       after: result.after,
-      steps: result.done,
+      steps: result.steps,
       doneByOthers: result.doneByOthers,
       adopted: result.adopted,
-      durationMs: totalMs,
+      durationMs: result.durationMs,
     });
-  });
+  }, progressRenderer(output, progressLine));
+}
+
+/**
+ * The Migrator's events on stderr: each finished step as `formatStep` writes it, what the runner and
+ * the revisions report, and (with --debug) each step as it starts. Adoption and steps done by
+ * another runner are part of the result instead.
+ */
+export function progressRenderer(output: Output, formatStep: (step: StepDone) => string): (event: MigratorEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'step-started':
+        output.debug(`${event.direction === 'up' ? 'upgrade' : 'downgrade'} ${event.revision} started${event.transactional ? '' : ' (non-transactional)'}`);
+        break;
+      case 'step-done':
+        output.info(formatStep(event.step));
+        break;
+      case 'log':
+        output.info(event.message);
+        break;
+      case 'adopted':
+      case 'done-by-others':
+        break;
+    }
+  };
 }
 
 function progressLine(step: StepDone): string {

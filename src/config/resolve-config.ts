@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
+import { DEFAULT_RUNNER_SETTINGS } from '../runner/settings.js';
 
 /**
  * What the seed kept in alembic.ini and env.py, resolved once, in the order
@@ -52,10 +53,7 @@ const DEFAULTS: Record<ConfigKey, string | number | undefined> = {
   fileTemplate: SEED_FILE_TEMPLATE,
   timezone: 'UTC',
   dataDir: '.play-later',
-  lockWaitMs: 60_000,
-  lockTimeoutMs: 2_000,
-  lockRetries: 8,
-  statementTimeoutMs: 0,
+  ...DEFAULT_RUNNER_SETTINGS,
   backupDir: '.play-later/backups',
   backupKeep: 5,
   pgBinDir: undefined,

@@ -1,10 +1,8 @@
 import type { Config } from '../config/resolve-config.js';
 import { withDatabase, type SessionOptions } from '../db/database-session.js';
 import { PlayLaterError, isPlayLaterError, messageOf } from '../errors.js';
-import { runToTarget, type StepDone } from '../runner/executor.js';
-import { resolveUpgradeTarget } from '../runner/plan.js';
+import { Migrator, type MigratorEvent, type StepDone } from '../runner/migrator.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
-import { readHeads } from '../runner/version-table.js';
 import { backupConfiguredDatabase, type BackupResult } from './backup.js';
 import { verifyDatabase, type VerifyReport } from './verify.js';
 
@@ -22,7 +20,8 @@ export interface DeployOptions {
   schemaFile: string;
   session: SessionOptions;
   log: (message: string) => void;
-  onStep: (step: StepDone) => void;
+  /** The upgrade's progress (see Migrator). */
+  onEvent: (event: MigratorEvent) => void;
 }
 
 /**
@@ -38,13 +37,11 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   log(`    ${backup.path} (${backup.method})`);
   const restoreHint = `To return to the state before this deploy: play-later-db restore ${backup.path}`;
   return withDatabase(config, options.session, async ({ client, url }) => {
-    let before: string[] = [];
     let current = 'upgrade head';
     try {
       log('2/4 upgrade head');
-      before = await readHeads(client);
-      const target = resolveUpgradeTarget(graph, 'head', graph.appliedFrom(before));
-      const run = await runToTarget({ client, graph, target, settings: config, directUrl: config.directDatabaseUrl ?? url, log, onStep: options.onStep });
+      const migrator = new Migrator({ graph, client, directUrl: config.directDatabaseUrl ?? url, settings: config, onEvent: options.onEvent });
+      const run = await migrator.upgrade('head');
       current = 'refresh stats';
       log('3/4 SELECT refresh_user_stats()');
       await client.query('SELECT refresh_user_stats()');
@@ -55,7 +52,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         const failed = verify.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
         throw new PlayLaterError('E_VERIFY_FAILED', `verify failed:\n${failed.join('\n')}`, { data: { verify } });
       }
-      return { backup, before, after: run.after, applied: run.done, verify };
+      return { backup, before: run.before, after: run.after, applied: run.steps, verify };
     } catch (error) {
       throw stopped(current, error, restoreHint, backup);
     }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { messageOf } from '../errors.js';
+import { Migrator } from '../runner/migrator.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { readHeads, VERSION_TABLE } from '../runner/version-table.js';
 import { describeSchema } from '../schema/describe-schema.js';
@@ -52,8 +53,7 @@ export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, sc
   await check('version table', () => checkVersionTable(client, graph, heads));
   let atHead = false;
   await check('at head', async () => {
-    const applied = graph.appliedFrom(heads); // throws, naming them, on revisions no file defines
-    const pending = graph.order.filter((r) => !applied.has(r.id)).map((r) => r.id);
+    const { pending } = await new Migrator({ graph, client }).status(); // throws, naming them, on revisions no file defines
     if (pending.length > 0) throw new Error(`the database is at ${heads.join(', ') || 'base (empty)'}; pending: ${pending.join(', ')}. Run \`play-later-db upgrade head\`.`);
     atHead = true;
     return `at ${heads.join(', ')}`;

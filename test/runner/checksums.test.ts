@@ -95,6 +95,10 @@ describe('revision checksums', () => {
       expect(result.stderr).toContain('play-later-db checksum accept 901_fixture_table');
     }
     expect((await client.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: '901_fixture_table' }]);
+    // The no-op above refused without importing the file; current reports it without refusing.
+    const current = await cli('--json', 'current');
+    expect(current.code, current.stderr).toBe(0);
+    expect(JSON.parse(current.stdout)).toMatchObject({ atHead: true, edited: ['901_fixture_table'] });
   });
 
   it('`checksum accept` records the new checksum; then upgrade runs again', async () => {

@@ -5,14 +5,12 @@
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runToTarget } from '../../src/runner/executor.js';
-import { resolveDowngradeTarget, resolveUpgradeTarget } from '../../src/runner/plan.js';
-import type { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { Migrator, type RevisionGraph } from '../../src/runner/migrator.js';
 import { readHeads } from '../../src/runner/version-table.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
 import { describeOnEachServer } from '../support/servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { TEST_SETTINGS, loadProjectGraph } from '../support/template-databases.js';
+import { loadProjectGraph } from '../support/template-databases.js';
 
 describeOnEachServer('migration suite', (server) => {
   let graph: RevisionGraph;
@@ -27,10 +25,8 @@ describeOnEachServer('migration suite', (server) => {
   afterAll(async () => database?.drop());
 
   async function move(direction: 'up' | 'down', reference: string): Promise<void> {
-    const applied = graph.appliedFrom(await readHeads(client));
-    const target =
-      direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
-    await runToTarget({ client, graph, target, settings: TEST_SETTINGS, directUrl: database.url });
+    const migrator = new Migrator({ graph, client, directUrl: database.url });
+    await (direction === 'up' ? migrator.upgrade(reference) : migrator.downgrade(reference));
   }
 
   it('has a single head and a single base', () => {

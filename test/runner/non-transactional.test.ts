@@ -1,13 +1,9 @@
 /** Item 4 of issue 3: how non-transactional revisions refuse what they cannot do safely. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runToTarget } from '../../src/runner/executor.js';
-import { loadRevisions } from '../../src/runner/load-revisions.js';
-import { resolveUpgradeTarget } from '../../src/runner/plan.js';
-import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { Migrator } from '../../src/runner/migrator.js';
 import { readHeads } from '../../src/runner/version-table.js';
 import { concurrentIndexFixture, projectRevisions, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli } from '../support/run-cli.js';
-import { TEST_SETTINGS } from '../support/template-databases.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The project's own revisions: the fixtures below go after its head. */
@@ -27,9 +23,7 @@ afterAll(async () => {
 describe('non-transactional revisions', () => {
   it('need a direct URL: without one the runner stops before them with E_DIRECT_URL_REQUIRED', async () => {
     const client = await database.connect();
-    const graph = new RevisionGraph(await loadRevisions(fixtures.dir));
-    const target = resolveUpgradeTarget(graph, 'head', graph.appliedFrom(await readHeads(client)));
-    await expect(runToTarget({ client, graph, target, settings: TEST_SETTINGS })).rejects.toMatchObject({
+    await expect(new Migrator({ revisionsDir: fixtures.dir, client }).upgrade('head')).rejects.toMatchObject({
       code: 'E_DIRECT_URL_REQUIRED',
       message: expect.stringContaining('Revision 901_fixture_concurrent_index is non-transactional'),
     });

@@ -1,13 +1,13 @@
 /** Graph detection and target resolution on the fixture folders (no database needed). */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlayLaterError } from '../../src/errors.js';
-import { loadRevisions } from '../../src/runner/load-revisions.js';
+import { loadRevisionGraph } from '../../src/runner/migrator.js';
 import { planSteps, resolveDowngradeTarget, resolveUpgradeTarget } from '../../src/runner/plan.js';
-import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { fixtureDir } from '../support/revision-folders.js';
 
 async function graphOf(fixture: string): Promise<RevisionGraph> {
-  return new RevisionGraph(await loadRevisions(fixtureDir(fixture)));
+  return await loadRevisionGraph(fixtureDir(fixture));
 }
 
 function errorCode(run: () => unknown): string {

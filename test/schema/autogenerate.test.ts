@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadRevisions } from '../../src/runner/load-revisions.js';
-import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { loadRevisionGraph } from '../../src/runner/migrator.js';
 import { applyDeclaredSchema, readDeclaredSchema } from '../../src/schema/declared-schema.js';
 import { describeForComparison } from '../../src/schema/schema-text-diff.js';
 import { migrateTo } from '../support/migrate.js';
@@ -149,7 +148,7 @@ describeOnEachServer(
         }
         if (edits.some((edit) => edit.flag)) expect(result.stderr).toMatch(/^WARN: review (up|down): /m);
 
-        const graph = new RevisionGraph(await loadRevisions(workspace.revisionsDir));
+        const graph = await loadRevisionGraph(workspace.revisionsDir);
         const generated = graph.heads[0]!;
         const parent = graph.get(generated).parents[0]!;
         const client = await database.connect();

@@ -1,9 +1,5 @@
 import type pg from 'pg';
-import { runToTarget } from '../../src/runner/executor.js';
-import { resolveDowngradeTarget, resolveUpgradeTarget } from '../../src/runner/plan.js';
-import type { RevisionGraph } from '../../src/runner/revision-graph.js';
-import { readHeads } from '../../src/runner/version-table.js';
-import { TEST_SETTINGS } from './template-databases.js';
+import { Migrator, type RevisionGraph } from '../../src/runner/migrator.js';
 
 /** The client's own server and database, for the direct connection a non-transactional revision opens. */
 function directUrlOf(client: pg.Client): string {
@@ -17,10 +13,8 @@ function directUrlOf(client: pg.Client): string {
  * reported through context.log().
  */
 export async function migrateTo(client: pg.Client, graph: RevisionGraph, revision: string): Promise<string[]> {
-  const applied = graph.appliedFrom(await readHeads(client));
-  const goingDown = revision === 'base' || [...graph.descendants(revision)].some((id) => id !== revision && applied.has(id));
-  const target = goingDown ? resolveDowngradeTarget(graph, revision, applied) : resolveUpgradeTarget(graph, revision, applied);
   const logged: string[] = [];
-  await runToTarget({ client, graph, target, settings: TEST_SETTINGS, directUrl: directUrlOf(client), log: (message) => logged.push(message) });
+  const migrator = new Migrator({ graph, client, directUrl: directUrlOf(client), onEvent: (event) => event.type === 'log' && logged.push(event.message) });
+  await migrator.migrateTo(revision);
   return logged;
 }

@@ -1,10 +1,7 @@
 import path from 'node:path';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { withDatabase as urlWith } from '../../src/db/database-url.js';
-import { runToTarget } from '../../src/runner/executor.js';
-import { loadRevisions } from '../../src/runner/load-revisions.js';
-import { resolveUpgradeTarget } from '../../src/runner/plan.js';
-import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { Migrator, loadRevisionGraph, type RevisionGraph } from '../../src/runner/migrator.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const REVISIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
@@ -17,10 +14,8 @@ export const HEAD_TEMPLATE = 'plt_template_head';
 export const SEED_REVISION = '005_add_database_views';
 export const SEED_TEMPLATE = 'plt_template_005';
 
-export const TEST_SETTINGS = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, statementTimeoutMs: 0 };
-
-export async function loadProjectGraph(): Promise<RevisionGraph> {
-  return new RevisionGraph(await loadRevisions(REVISIONS_DIR));
+export function loadProjectGraph(): Promise<RevisionGraph> {
+  return loadRevisionGraph(REVISIONS_DIR);
 }
 
 /**
@@ -43,11 +38,6 @@ export async function buildTemplateDatabases(adminUrl: string): Promise<void> {
 
 /** Upgrades the database at url to a revision (or `heads`) with the runner, on its own connection. */
 export async function migrateDatabase(url: string, graph: RevisionGraph, reference: string): Promise<void> {
-  const client = await connect(url);
-  try {
-    // The URL is direct (never PgBouncer here): non-transactional revisions need one.
-    await runToTarget({ client, graph, target: resolveUpgradeTarget(graph, reference, new Set()), settings: TEST_SETTINGS, directUrl: url });
-  } finally {
-    await disconnect(client);
-  }
+  // The URL is direct (never PgBouncer here): non-transactional revisions need one.
+  await new Migrator({ graph, databaseUrl: url }).upgrade(reference);
 }

@@ -1,24 +1,28 @@
-import { readHeads } from '../../runner/version-table.js';
+import path from 'node:path';
 import type { CommandContext } from '../command-context.js';
 import { describeHeads } from '../describe-heads.js';
 import { formatRevision } from './history.js';
 
-/** Where the database stands: its heads, and with --verbose each one's details. */
+/** Where the database stands: its heads, what is pending, edited applied revisions, and with --verbose each head's details. */
 export async function currentCommand(context: CommandContext, flags: { verbose?: boolean }): Promise<void> {
   const graph = await context.graph();
-  await context.withDatabase(async ({ client, displayUrl }) => {
-    const heads = await readHeads(client);
-    const applied = graph.appliedFrom(heads); // fails clearly on a revision no file defines
-    const pending = graph.order.filter((r) => !applied.has(r.id)).map((r) => r.id);
-    const lines = [`${displayUrl}`, `Current revision: ${describeHeads(graph, heads)}`];
-    if (pending.length > 0) lines.push(`Pending: ${pending.join(', ')}`);
-    if (flags.verbose) for (const id of heads) lines.push('', formatRevision(graph, graph.get(id), true));
+  await context.withMigrator(async (migrator, { displayUrl }) => {
+    const status = await migrator.status();
+    const lines = [`${displayUrl}`, `Current revision: ${describeHeads(graph, status.heads)}`];
+    if (status.pending.length > 0) lines.push(`Pending: ${status.pending.join(', ')}`);
+    if (status.edited.length > 0) {
+      lines.push(
+        `Edited since applied (upgrade and downgrade refuse to run): ${status.edited.map((e) => `${e.revision} (${path.relative(process.cwd(), e.file)})`).join(', ')}`,
+      );
+    }
+    if (flags.verbose) for (const id of status.heads) lines.push('', formatRevision(graph, graph.get(id), true));
     context.output.result(lines.join('\n'), {
       ok: true,
       database: displayUrl,
-      heads,
-      atHead: pending.length === 0,
-      pending,
+      heads: status.heads,
+      atHead: status.atHead,
+      pending: status.pending,
+      edited: status.edited.map((e) => e.revision),
     });
   }, { readOnly: true });
 }

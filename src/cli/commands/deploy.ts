@@ -1,6 +1,7 @@
 import { deploy } from '../../ops/deploy.js';
 import type { CommandContext } from '../command-context.js';
 import { describeHeads } from '../describe-heads.js';
+import { progressRenderer } from '../run-migration.js';
 import { schemaFileFor } from './verify.js';
 
 /** backup → upgrade head → refresh_user_stats() → verify, stopping at the first failure. */
@@ -13,7 +14,7 @@ export async function deployCommand(context: CommandContext, flags: { schemaFile
     schemaFile: schemaFileFor(context, flags.schemaFile),
     session: context.sessionOptions(),
     log: (message) => output.info(message),
-    onStep: (step) => output.info(`    ${step.revision}: ${step.message} (${step.durationMs} ms)`),
+    onEvent: progressRenderer(output, (step) => `    ${step.revision}: ${step.message} (${step.durationMs} ms)`),
   });
   const lines = [
     `Deployed: ${result.applied.length === 0 ? 'nothing to apply' : `${result.applied.length} revision(s) applied`}; the database is at ${describeHeads(graph, result.after)}.`,

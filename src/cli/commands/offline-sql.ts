@@ -1,7 +1,5 @@
 import { PlayLaterError } from '../../errors.js';
-import { renderOfflineSql } from '../../runner/offline-sql.js';
-import { resolveDowngradeTarget, resolveUpgradeTarget, singleHead, type Direction } from '../../runner/plan.js';
-import type { RevisionGraph } from '../../runner/revision-graph.js';
+import type { Direction } from '../../runner/migrator.js';
 import type { CommandContext } from '../command-context.js';
 import type { MigrateFlags } from '../run-migration.js';
 
@@ -16,21 +14,10 @@ export async function printOfflineSql(context: CommandContext, direction: Direct
       hint: 'Offline SQL commits each revision on its own; run the script with psql --single-transaction if you want all or nothing (and it has no non-transactional revision).',
     });
   }
-  const graph = await context.graph();
-  const range = /^([^:]*):([^:]+)$/.exec(reference);
-  const fromHeads = range ? headsOf(graph, range[1]!) : direction === 'up' ? [] : [...graph.heads];
-  const to = range ? range[2]! : reference;
-  const applied = graph.appliedFrom(fromHeads);
-  const target = direction === 'up' ? resolveUpgradeTarget(graph, to, applied) : resolveDowngradeTarget(graph, to, applied);
-  const script = await renderOfflineSql({ graph, fromHeads, target, log: (message) => context.output.info(`-- ${message}`) });
-  if (context.output.json) context.output.result('', { ok: true, command: direction === 'up' ? 'upgrade' : 'downgrade', from: fromHeads, target: to, sql: script });
-  else process.stdout.write(script);
-}
-
-/** The "from" side of a range: base, head, heads, or a revision (which means it and its ancestors applied). */
-function headsOf(graph: RevisionGraph, from: string): string[] {
-  if (from === '' || from === 'base') return [];
-  if (from === 'heads') return [...graph.heads];
-  if (from === 'head') return [singleHead(graph)];
-  return [graph.resolve(from).id];
+  const migrator = await context.offlineMigrator((event) => {
+    if (event.type === 'log') context.output.info(`-- ${event.message}`);
+  });
+  const script = await migrator.renderSql(direction, reference);
+  if (context.output.json) context.output.result('', { ok: true, command: direction === 'up' ? 'upgrade' : 'downgrade', from: script.from, target: script.target, sql: script.sql });
+  else process.stdout.write(script.sql);
 }
