@@ -13,7 +13,8 @@
  * are members of these roles.
  * Row-level security on the per-user tables: the app role sees and writes only the rows of the user
  * set for the transaction (SET LOCAL play_later.user_id = '…', which works through PgBouncer in
- * transaction mode); no user set means no row. The views run with the invoker's rights
+ * transaction mode); no user set means no row. A session row is also reachable by the hash of its
+ * token (SET LOCAL play_later.session_id), as sign-in and validation know no user yet. The views run with the invoker's rights
  * (security_invoker, PostgreSQL 15+), else they would read as their owner, past the policies.
  * Role names come from the settings play_later.owner_role, play_later.app_role and
  * play_later.readonly_role, which the runner sets for each revision's transaction from its config
@@ -48,6 +49,7 @@ const FUNCTIONS = [
   'search_games(text, character varying, integer)',
   'update_updated_at_column()',
   'current_app_user_id()',
+  'current_app_session_id()',
 ];
 
 /** The role names, as PL/pgSQL declarations: the runner's settings, else the defaults. */
@@ -94,6 +96,10 @@ const CREATE_ROLES = withRoles(
   IF NOT pg_has_role(current_user, owner_role, 'MEMBER') THEN
     EXECUTE format('GRANT %I TO %I', owner_role, current_user);
   END IF;
+  -- The owner may act as the other two (SET ROLE), so that verify can probe what they can do.
+  IF NOT pg_has_role(owner_role, app_role, 'MEMBER') OR NOT pg_has_role(owner_role, readonly_role, 'MEMBER') THEN
+    EXECUTE format('GRANT %I, %I TO %I', app_role, readonly_role, owner_role);
+  END IF;
   EXECUTE format('GRANT USAGE, CREATE ON SCHEMA public TO %I', owner_role);
   EXECUTE format('GRANT USAGE ON SCHEMA public TO %I, %I', app_role, readonly_role);`,
 );
@@ -104,6 +110,17 @@ LANGUAGE sql
 STABLE
 PARALLEL SAFE
 AS $$ SELECT NULLIF(current_setting('play_later.user_id', true), '')::VARCHAR(255) $$`;
+
+/**
+ * A session is found by the hash of its token before its user is known (sign-in, validation): the
+ * data layer sets play_later.session_id to that hash, and the policy session_by_token lets the
+ * transaction reach that one row. Holding the token is the capability, as before.
+ */
+const CREATE_CURRENT_SESSION_FUNCTION = `CREATE FUNCTION current_app_session_id() RETURNS VARCHAR(64)
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $$ SELECT NULLIF(current_setting('play_later.session_id', true), '')::VARCHAR(64) $$`;
 
 /** Hands every table, view, sequence and routine of the schema to `newOwner` (a PL/pgSQL expression). */
 function transferOwnership(newOwner: string): string {
@@ -164,7 +181,8 @@ const CREATE_POLICIES = withRoles(
     IF NOT table_name = ANY(${list(NOT_READ_ONLY)}) THEN
       EXECUTE format('CREATE POLICY read_only_all_rows ON %I FOR SELECT TO %I USING (true)', table_name, readonly_role);
     END IF;
-  END LOOP;`,
+  END LOOP;
+  EXECUTE format('CREATE POLICY session_by_token ON user_sessions FOR ALL TO %I USING (session_id = (SELECT current_app_session_id()))', app_role);`,
 );
 
 export async function up(db: Kysely<any>, context: RevisionContext): Promise<void> {
@@ -172,6 +190,10 @@ export async function up(db: Kysely<any>, context: RevisionContext): Promise<voi
   await sql.raw(CREATE_CURRENT_USER_FUNCTION).execute(db);
   await sql.raw(
     `COMMENT ON FUNCTION current_app_user_id() IS 'The user the transaction acts for (SET LOCAL play_later.user_id), or NULL: the row-level security policies compare user_id to it.'`,
+  ).execute(db);
+  await sql.raw(CREATE_CURRENT_SESSION_FUNCTION).execute(db);
+  await sql.raw(
+    `COMMENT ON FUNCTION current_app_session_id() IS 'The SHA-256 of the session token the transaction presents (SET LOCAL play_later.session_id), or NULL: the policy session_by_token of user_sessions compares session_id to it.'`,
   ).execute(db);
   await sql.raw(TRANSFER_OWNERSHIP).execute(db);
   await sql`REVOKE CREATE ON SCHEMA public FROM PUBLIC`.execute(db);
@@ -196,6 +218,7 @@ export async function down(db: Kysely<any>, context: RevisionContext): Promise<v
       `  FOREACH table_name IN ARRAY ${list(PER_USER_TABLES)} LOOP
     EXECUTE format('DROP POLICY IF EXISTS user_rows ON %I', table_name);
     EXECUTE format('DROP POLICY IF EXISTS read_only_all_rows ON %I', table_name);
+    EXECUTE format('DROP POLICY IF EXISTS session_by_token ON %I', table_name);
     EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', table_name);
   END LOOP;
   EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public REVOKE ALL ON TABLES FROM %I, %I', owner_role, app_role, readonly_role);
@@ -207,10 +230,11 @@ export async function down(db: Kysely<any>, context: RevisionContext): Promise<v
   END LOOP;
   EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I, %I', app_role, readonly_role);
   EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM %I, %I', app_role, readonly_role);
-  FOREACH fn IN ARRAY ${list(FUNCTIONS.filter((fn) => fn !== 'current_app_user_id()'))} LOOP
+  FOREACH fn IN ARRAY ${list(FUNCTIONS.filter((fn) => !fn.startsWith('current_app_')))} LOOP
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO PUBLIC', fn);
   END LOOP;
   EXECUTE 'DROP FUNCTION current_app_user_id()';
+  EXECUTE 'DROP FUNCTION current_app_session_id()';
 ${transferOwnership('current_user')}
   EXECUTE format('REVOKE ALL ON SCHEMA public FROM %I, %I, %I', owner_role, app_role, readonly_role);`,
     ),

@@ -226,6 +226,13 @@ AS $function$
         END;
         $function$;
 
+CREATE OR REPLACE FUNCTION public.current_app_session_id()
+ RETURNS character varying
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$ SELECT NULLIF(current_setting('play_later.session_id', true), '')::VARCHAR(64) $function$;
+COMMENT ON FUNCTION current_app_session_id() IS 'The SHA-256 of the session token the transaction presents (SET LOCAL play_later.session_id), or NULL: the policy session_by_token of user_sessions compares session_id to it.';
+
 CREATE OR REPLACE FUNCTION public.current_app_user_id()
  RETURNS character varying
  LANGUAGE sql
@@ -395,10 +402,14 @@ CREATE POLICY user_rows ON user_game_stats AS PERMISSIVE FOR ALL TO play_later_a
 ALTER TABLE user_sessions OWNER TO play_later_owner;
 GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE user_sessions TO play_later_app;
 ALTER TABLE user_sessions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY session_by_token ON user_sessions AS PERMISSIVE FOR ALL TO play_later_app USING (((session_id)::text = (( SELECT current_app_session_id() AS current_app_session_id))::text));
 CREATE POLICY user_rows ON user_sessions AS PERMISSIVE FOR ALL TO play_later_app USING (((user_id)::text = (( SELECT current_app_user_id() AS current_app_user_id))::text)) WITH CHECK (((user_id)::text = (( SELECT current_app_user_id() AS current_app_user_id))::text));
 
 ALTER FUNCTION cleanup_expired_sessions() OWNER TO play_later_owner;
 GRANT EXECUTE ON FUNCTION cleanup_expired_sessions() TO play_later_app;
+
+ALTER FUNCTION current_app_session_id() OWNER TO play_later_owner;
+GRANT EXECUTE ON FUNCTION current_app_session_id() TO play_later_app;
 
 ALTER FUNCTION current_app_user_id() OWNER TO play_later_owner;
 GRANT EXECUTE ON FUNCTION current_app_user_id() TO play_later_app;

@@ -12,6 +12,7 @@ BEGIN
 END
 $$;
 GRANT play_later_owner TO CURRENT_USER;
+GRANT play_later_app, play_later_readonly TO play_later_owner;
 GRANT USAGE, CREATE ON SCHEMA public TO play_later_owner;
 GRANT USAGE ON SCHEMA public TO play_later_app, play_later_readonly;
 
@@ -34,3 +35,12 @@ STABLE
 PARALLEL SAFE
 AS $$ SELECT NULLIF(current_setting('play_later.user_id', true), '')::VARCHAR(255) $$;
 COMMENT ON FUNCTION current_app_user_id() IS 'The user the transaction acts for (SET LOCAL play_later.user_id), or NULL: the row-level security policies compare user_id to it.';
+
+-- The SHA-256 of the session token the transaction presents (SET LOCAL play_later.session_id), or
+-- NULL: lets sign-in and validation reach one session row before its user is known.
+CREATE FUNCTION current_app_session_id() RETURNS VARCHAR(64)
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $$ SELECT NULLIF(current_setting('play_later.session_id', true), '')::VARCHAR(64) $$;
+COMMENT ON FUNCTION current_app_session_id() IS 'The SHA-256 of the session token the transaction presents (SET LOCAL play_later.session_id), or NULL: the policy session_by_token of user_sessions compares session_id to it.';

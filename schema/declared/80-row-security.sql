@@ -21,6 +21,8 @@ CREATE POLICY read_only_all_rows ON user_game_stats FOR SELECT TO play_later_rea
 ALTER TABLE user_sessions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY user_rows ON user_sessions FOR ALL TO play_later_app
     USING (user_id = (SELECT current_app_user_id())) WITH CHECK (user_id = (SELECT current_app_user_id()));
+CREATE POLICY session_by_token ON user_sessions FOR ALL TO play_later_app
+    USING (session_id = (SELECT current_app_session_id()));
 REVOKE SELECT ON user_sessions FROM play_later_readonly;
 
 -- Views are read-only for both roles, and run with the reader's rights (else as their owner,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { createTwoFilesPatch } from 'diff';
+import type { RoleNames } from '../security/roles.js';
 import { describeSchema } from './describe-schema.js';
 
 /**
@@ -7,8 +8,8 @@ import { describeSchema } from './describe-schema.js';
  * columns sorted by name. Column order is not compared (as in Alembic): ALTER TABLE can only add a
  * column at the end, so a column declared in the middle of a table could never match.
  */
-export async function describeForComparison(client: pg.Client): Promise<string> {
-  return (await describeSchema(client)).replace(/^(CREATE TABLE \S+ \(\n)([\s\S]*?)(\n\);)$/gm, (_, head: string, body: string, tail: string) => {
+export async function describeForComparison(client: pg.Client, roles: Partial<RoleNames> = {}): Promise<string> {
+  return (await describeSchema(client, { roles })).replace(/^(CREATE TABLE \S+ \(\n)([\s\S]*?)(\n\);)$/gm, (_, head: string, body: string, tail: string) => {
     const columns = body.split('\n').map((line) => line.replace(/,$/, ''));
     return `${head}${columns.sort().join(',\n')}${tail}`;
   });

@@ -30,6 +30,8 @@ export const ROLE_SETTINGS: Record<keyof RoleNames, string> = {
 
 /** The user a transaction acts for: the row-level security policies compare user_id to it. */
 export const USER_ID_SETTING = 'play_later.user_id';
+/** The SHA-256 of the session token a transaction presents: reaches that one user_sessions row. */
+export const SESSION_ID_SETTING = 'play_later.session_id';
 
 export function roleNames(settings: Partial<RoleNames> = {}): RoleNames {
   return {

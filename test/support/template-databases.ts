@@ -5,6 +5,7 @@ import { runToTarget } from '../../src/runner/executor.js';
 import { loadRevisions } from '../../src/runner/load-revisions.js';
 import { resolveUpgradeTarget } from '../../src/runner/plan.js';
 import { RevisionGraph } from '../../src/runner/revision-graph.js';
+import { ensureTestLogins } from './role-logins.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const REVISIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
@@ -36,6 +37,7 @@ export async function buildTemplateDatabases(adminUrl: string): Promise<void> {
     await migrateDatabase(urlWith(adminUrl, SEED_TEMPLATE), graph, SEED_REVISION);
     await admin.query(`CREATE DATABASE ${HEAD_TEMPLATE} TEMPLATE ${SEED_TEMPLATE}`);
     await migrateDatabase(urlWith(adminUrl, HEAD_TEMPLATE), graph, 'heads');
+    await ensureTestLogins(admin, adminUrl);
   } finally {
     await disconnect(admin);
   }

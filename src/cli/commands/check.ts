@@ -24,8 +24,8 @@ export async function checkCommand(context: CommandContext, flags: CheckFlags): 
   const graph = await context.graph();
   await context.withDatabase(async ({ client, url, displayUrl }) => {
     const { declaredText, headText } = await withDeclaredAndHead(config.directDatabaseUrl ?? url, { schemaDir: config.schemaDir, graph, settings: config }, async ({ declared, head }) => ({
-      declaredText: await describeForComparison(declared.client),
-      headText: await describeForComparison(head.client),
+      declaredText: await describeForComparison(declared.client, config),
+      headText: await describeForComparison(head.client, config),
     }));
     const disagreements: Disagreement[] = [];
     const declaredDiff = schemaTextDiff("revisions' head", headText, `declared schema (${config.schemaDir})`, declaredText);
@@ -37,7 +37,7 @@ export async function checkCommand(context: CommandContext, flags: CheckFlags): 
       });
     }
     if (flags.live) {
-      const liveDiff = schemaTextDiff("revisions' head", headText, `live database (${displayUrl})`, await describeForComparison(client));
+      const liveDiff = schemaTextDiff("revisions' head", headText, `live database (${displayUrl})`, await describeForComparison(client, config));
       if (liveDiff) {
         disagreements.push({
           between: "the revisions' head and the live database",
