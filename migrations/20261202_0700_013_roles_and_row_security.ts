@@ -20,8 +20,8 @@
  * play_later.readonly_role, which the runner sets for each revision's transaction from its config
  * (PLAY_LATER_OWNER_ROLE, …); the defaults below apply when they are not set (e.g. offline SQL).
  * Roles are cluster-wide: existing ones are used as they are. When one is missing and the migrating
- * user may not create roles, the revision fails with SQLSTATE 42501 and a hint naming the
- * statements an administrator runs once; nothing is skipped, since a skipped grant would leave the
+ * user may not create roles, the revision fails with SQLSTATE 42501 and a detail naming the
+ * statements an administrator runs once (in its DETAIL); nothing is skipped, since a skipped grant would leave the
  * app unable to work, or a skipped policy would leave it reading every user's rows.
  * Frozen once released: change the schema with a new revision, never by editing this one.
  */
@@ -81,8 +81,9 @@ const CREATE_ROLES = withRoles(
     IF NOT may_create THEN
       RAISE EXCEPTION USING ERRCODE = '42501',
         MESSAGE = format('013_roles_and_row_security: role(s) %s do not exist, and %I may not create roles (no CREATEROLE)', array_to_string(missing, ', '), current_user),
-        HINT = format('An administrator creates them once per cluster: %s GRANT %I TO %I; then run the upgrade again (existing roles are used as they are).',
-                      (SELECT string_agg(format('CREATE ROLE %I NOLOGIN;', m), ' ') FROM unnest(missing) AS m), owner_role, current_user);
+        DETAIL = format('An administrator creates them once per cluster: %s GRANT %I, %I TO %I; GRANT %I TO %I; then run the upgrade again (existing roles are used as they are).',
+                      (SELECT string_agg(format('CREATE ROLE %I NOLOGIN;', m), ' ') FROM unnest(missing) AS m),
+                      app_role, readonly_role, owner_role, owner_role, current_user);
     END IF;
     FOREACH role_name IN ARRAY missing LOOP
       BEGIN
@@ -186,6 +187,9 @@ const CREATE_POLICIES = withRoles(
 );
 
 export async function up(db: Kysely<any>, context: RevisionContext): Promise<void> {
+  // As the migrating user itself (the runner may have SET ROLE to an owner role that exists already):
+  // granting on the schema needs the schema owner's rights, not the owner role's.
+  await sql`RESET ROLE`.execute(db);
   await sql.raw(CREATE_ROLES).execute(db);
   await sql.raw(CREATE_CURRENT_USER_FUNCTION).execute(db);
   await sql.raw(

@@ -43,7 +43,7 @@ export function roleNames(settings: Partial<RoleNames> = {}): RoleNames {
 
 /**
  * What the runner sends at the start of each revision: the role-name settings, and SET ROLE to the
- * owner once it exists and the session may act as it, so every object a revision makes is owned by
+ * owner once it exists, may create in the schema and the session may act as it, so every object a revision makes is owned by
  * the owner and gets its default privileges. LOCAL inside a transaction (PgBouncer-safe); SESSION
  * on the non-transactional step's own connection.
  */
@@ -56,7 +56,10 @@ export function revisionRoleSql(settings: Partial<RoleNames>, scope: 'LOCAL' | '
   const owner = sqlLiteral(roles.ownerRole);
   return `SELECT ${setConfigs};
 DO $play_later_role$ BEGIN
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${owner}) AND pg_has_role(session_user, ${owner}, 'MEMBER') THEN
+  -- Only where revision 013 set this database up (the owner may create in the schema): roles are
+  -- cluster-wide, and a new database of the same cluster starts with revision 001 as its creator.
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${owner}) AND pg_has_role(session_user, ${owner}, 'MEMBER')
+     AND has_schema_privilege(${owner}, 'public', 'CREATE') THEN
     EXECUTE format('SET ${scope} ROLE %I', ${owner});
   END IF;
 EXCEPTION WHEN insufficient_privilege THEN
