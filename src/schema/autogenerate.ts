@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { commentStatements, readComments } from './comment-diff.js';
 import type { DeclaredAndHead } from './declared-and-head.js';
+import { revisionRoleSql } from '../security/roles.js';
 import { migraStatements } from './migra-diff.js';
+import { recreatedPrivilegeStatements } from './privilege-diff.js';
 import { describeForComparison, schemaTextDiff } from './schema-text-diff.js';
 
 export interface SchemaChange {
@@ -27,8 +29,16 @@ export async function computeSchemaChange({ declared, head }: DeclaredAndHead): 
   if (declaredText === headText) return undefined;
   const [upStructure, downStructure] = await Promise.all([migraStatements(head.url, declared.url), migraStatements(declared.url, head.url)]);
   const [headComments, declaredComments] = [await readComments(head.client), await readComments(declared.client)];
-  const up = [...upStructure, ...commentStatements(headComments, declaredComments, recreatedOwners(upStructure))];
-  const down = [...downStructure, ...commentStatements(declaredComments, headComments, recreatedOwners(downStructure))];
+  const up = [
+    ...upStructure,
+    ...commentStatements(headComments, declaredComments, recreatedOwners(upStructure)),
+    ...recreatedPrivilegeStatements(declaredText, recreatedOwners(upStructure)),
+  ];
+  const down = [
+    ...downStructure,
+    ...commentStatements(declaredComments, headComments, recreatedOwners(downStructure)),
+    ...recreatedPrivilegeStatements(headText, recreatedOwners(downStructure)),
+  ];
   return { up, down, unverified: await replay(head.client, up, down, declaredText, headText) };
 }
 
@@ -46,6 +56,8 @@ async function replay(client: pg.Client, up: readonly string[], down: readonly s
   const problems: string[] = [];
   await client.query('BEGIN');
   try {
+    // As the runner will run the revision: as the owner role, so what it creates gets the default privileges.
+    await client.query(revisionRoleSql({}, 'LOCAL'));
     for (const [statements, expected, name] of [
       [up, declaredText, 'up'],
       [down, headText, 'down'],

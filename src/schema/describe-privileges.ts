@@ -68,7 +68,9 @@ export async function describePrivileges(client: pg.Client, schema: string, skip
             p.proowner = (SELECT datdba FROM pg_database WHERE datname = current_database()) AS database_owner,
             CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END AS grantee, a.is_grantable AS grantable
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-       LEFT JOIN LATERAL aclexplode(p.proacl) a ON a.grantee <> p.proowner
+       -- an ACL holding exactly the implicit privileges (EXECUTE to PUBLIC) describes as a NULL one
+       LEFT JOIN LATERAL aclexplode(CASE WHEN p.proacl @> acldefault('f', p.proowner) AND p.proacl <@ acldefault('f', p.proowner) THEN NULL ELSE p.proacl END) a
+              ON a.grantee <> p.proowner
       WHERE n.nspname = $1 AND p.prokind IN ('f', 'p')
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
       ORDER BY 1, 4`,
