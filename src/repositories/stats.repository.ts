@@ -54,6 +54,16 @@ export async function withStatsRefresh<T>(db: Db, userId: string, write: (trx: D
   });
 }
 
+/**
+ * Recomputes the stats of several users in the caller's transaction (a data load, a backfill): a
+ * maintenance path, as the owner, since one transaction cannot act for several users under the app
+ * role (E_ROW_SECURITY there).
+ */
+export const refreshStatsOfUsers = mapErrors(async (db: Db, userIds: readonly string[]): Promise<void> => {
+  await requireRowSecurityBypass(db, 'user_game_stats', 'Refreshing the stats of several users in one transaction');
+  for (const userId of userIds) await refreshStatsOf(db, checkUserId(userId));
+});
+
 /** Recomputes every user's stats: a maintenance path, as the owner (E_ROW_SECURITY as the app role). */
 export const refreshAllUserStats = mapErrors(async (db: Db): Promise<void> => {
   await requireRowSecurityBypass(db, 'user_game_stats', "Refreshing every user's stats");
