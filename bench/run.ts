@@ -21,6 +21,7 @@ const LOADERS = {
   import: () => import('./benchmarks/import.js'),
   'online-index': () => import('./benchmarks/online-index.js'),
   'index-cost': () => import('./benchmarks/index-cost.js'),
+  'row-security': () => import('./benchmarks/row-security.js'),
 } satisfies Record<string, () => Promise<{ benchmark: Benchmark }>>;
 type BenchmarkName = keyof typeof LOADERS;
 export const BENCHMARKS = Object.keys(LOADERS) as BenchmarkName[];

@@ -43,7 +43,9 @@ export type ErrorCode =
   | 'E_VALIDATION'
   | 'E_NOT_FOUND'
   | 'E_CONFLICT'
-  | 'E_KEY_MISSING';
+  | 'E_KEY_MISSING'
+  | 'E_USER_MISMATCH'
+  | 'E_ROW_SECURITY';
 
 /** Exit status: 1 for database or revision failures, 2 for usage errors. */
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

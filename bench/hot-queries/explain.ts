@@ -10,7 +10,7 @@ export interface PlanSummary {
   nodes: string[];
 }
 
-interface PlanNode {
+export interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Index Name'?: string;
@@ -39,6 +39,11 @@ export async function explainQuery(client: pg.Client, sql: string, params: reado
     client.off('notice', onNotice);
     await stopLoggingPlans(client);
   }
+  return summarizePlans(plans);
+}
+
+/** Which indexes the plans read and which large tables they scan sequentially. */
+export function summarizePlans(plans: readonly PlanNode[]): PlanSummary {
   const summary: PlanSummary = { indexes: [], seqScans: [], nodes: [] };
   const walk = (node: PlanNode): void => {
     summary.nodes.push(node['Node Type'] + (node['Index Name'] ? ` using ${node['Index Name']}` : node['Relation Name'] ? ` on ${node['Relation Name']}` : ''));

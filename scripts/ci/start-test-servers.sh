@@ -75,7 +75,9 @@ plt_start_test_servers() {
   # Transaction pooling, every database reachable (`* =`), SCRAM auth from a userlist. The plain
   # password in the userlist lets PgBouncer answer the client's SCRAM exchange and log in to the
   # server with SCRAM itself; the file lives only in this throw-away folder (mode 600).
-  printf '"postgres" "%s"\n' "$password" >"$dir/userlist.txt"
+  # The tests' login users of the app and read-only roles (test/support/role-logins.ts) share the
+  # password, so the tests can log in as them through PgBouncer too.
+  printf '"%s" "%s"\n' postgres "$password" plt_test_app "$password" plt_test_readonly "$password" >"$dir/userlist.txt"
   cat >"$dir/pgbouncer.ini" <<INI
 [databases]
 * = host=127.0.0.1 port=$pg_port

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { DEFAULT_RUNNER_SETTINGS } from '../runner/settings.js';
+import { DEFAULT_ROLE_NAMES } from '../security/roles.js';
 
 /**
  * What the seed kept in alembic.ini and env.py, resolved once, in the order
@@ -31,6 +32,10 @@ export interface Config {
   backupKeep: number;
   /** Folder of pg_dump/pg_restore to use; default: PATH, then /usr/lib/postgresql/<major>/bin. */
   pgBinDir: string | undefined;
+  /** The group roles of docs/roles-and-security.md (src/security/roles.ts): owner, app, read-only. */
+  ownerRole: string;
+  appRole: string;
+  readonlyRole: string;
   /** Where each value came from, for `config` and --verbose. */
   sources: Record<ConfigKey, ConfigSource>;
 }
@@ -57,6 +62,7 @@ const DEFAULTS: Record<ConfigKey, string | number | undefined> = {
   backupDir: '.play-later/backups',
   backupKeep: 5,
   pgBinDir: undefined,
+  ...DEFAULT_ROLE_NAMES,
 };
 
 const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
@@ -72,6 +78,9 @@ const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
   backupDir: 'PLAY_LATER_BACKUP_DIR',
   backupKeep: 'PLAY_LATER_BACKUP_KEEP',
   pgBinDir: 'PLAY_LATER_PG_BIN_DIR',
+  ownerRole: 'PLAY_LATER_OWNER_ROLE',
+  appRole: 'PLAY_LATER_APP_ROLE',
+  readonlyRole: 'PLAY_LATER_READONLY_ROLE',
 };
 
 const NUMERIC_KEYS = new Set<ConfigKey>([

@@ -197,8 +197,9 @@ function ensureReachableByPostgresUser(dataDir: string): void {
   }
 }
 
-function readOrCreatePassword(dataDir: string): string {
-  const file = path.join(dataDir, 'password');
+/** A generated password kept in the data folder (mode 600): the superuser's, or a login's (embedded-logins.ts). */
+export function readOrCreatePassword(dataDir: string, fileName = 'password'): string {
+  const file = path.join(dataDir, fileName);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const password = randomBytes(18).toString('base64url');
   writeFileSync(file, `${password}\n`, { mode: 0o600 });

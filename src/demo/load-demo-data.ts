@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { kyselyOn } from '../runner/single-connection-kysely.js';
 import type { Database } from '../repositories/connection.js';
 import { IMPORT_COLUMNS, csvLine, importGamesCsv } from '../repositories/game-import.js';
-import { refreshUserStats } from '../repositories/stats.repository.js';
+import { refreshStatsOfUsers } from '../repositories/stats.repository.js';
 import { DEMO_USERS, demoDataSet } from './demo-data-set.js';
 
 export interface DemoLoadResult {
@@ -41,7 +41,7 @@ export async function loadDemoData(client: pg.Client, log: (line: string) => voi
       .values(data.playthroughs.map(({ igdb_id, ...playthrough }) => ({ ...playthrough, game_id: gameId(igdb_id) })))
       .onConflict((conflict) => conflict.column('id').doNothing())
       .executeTakeFirst();
-    for (const user of DEMO_USERS) await refreshUserStats(trx, user.id);
+    await refreshStatsOfUsers(trx, DEMO_USERS.map((user) => user.id));
     const result = {
       games: data.games.length,
       collectionAdded: Number(collection.numInsertedOrUpdatedRows ?? 0n),

@@ -47,7 +47,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       await client.query('SELECT refresh_user_stats()');
       current = 'verify';
       log('4/4 verify');
-      const verify = await verifyDatabase(client, graph, options.schemaFile);
+      const verify = await verifyDatabase(client, graph, options.schemaFile, config);
       if (!verify.ok) {
         const failed = verify.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
         throw new PlayLaterError('E_VERIFY_FAILED', `verify failed:\n${failed.join('\n')}`, { data: { verify } });

@@ -6,6 +6,8 @@ import type { RevisionGraph } from '../runner/revision-graph.js';
 import { readHeads, VERSION_TABLE } from '../runner/version-table.js';
 import { describeSchema } from '../schema/describe-schema.js';
 import { GENERATE_COMMAND } from '../schema/schema-file.js';
+import type { RoleNames } from '../security/roles.js';
+import { probeLeastPrivilege } from './verify-security.js';
 
 /** The seed's health check (scripts/verify_migration.py) required these. */
 export const REQUIRED_TABLES = ['games', 'user_game_collection', 'game_playthrough', 'user_sessions'] as const;
@@ -27,9 +29,10 @@ export interface VerifyReport {
  * Everything the seed's verify_migration.py meant to check (tables, critical indexes, a write that
  * is rolled back), plus: the version table is consistent with the revision files; at head, every
  * function, trigger and view of the committed schema description is there, and the live schema is
- * exactly that description (no drift). Each check reports on its own; none stops the others.
+ * exactly that description (no drift), and the app and read-only roles can do no more than they
+ * should (verify-security.ts). Each check reports on its own; none stops the others.
  */
-export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, schemaFile: string): Promise<VerifyReport> {
+export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, schemaFile: string, roles: Partial<RoleNames> = {}): Promise<VerifyReport> {
   const checks: VerifyCheck[] = [];
   const check = async (name: string, run: () => Promise<string>): Promise<void> => {
     try {
@@ -74,11 +77,12 @@ export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, sc
     return `${expected.length} present`;
   });
   await check('no drift from the committed schema', async () => {
-    const live = (await describeSchema(client)).trim();
+    const live = (await describeSchema(client, { roles })).trim();
     const expected = (await committed).trim();
     if (live === expected) return `identical to ${schemaFile}`;
     throw new Error(`the live schema differs from ${schemaFile}:\n${lineDiff(expected, live)}`);
   });
+  await check('least privilege (probed as the app and read-only roles)', () => probeLeastPrivilege(client, roles));
   return report(heads, checks);
 }
 

@@ -3,6 +3,7 @@ import type { Db } from './connection.js';
 import type { UserGameCollection } from './database.js';
 import { ACQUISITION_TYPES, mapErrors, validationError } from './database-errors.js';
 import { updateOwnedRow, type OwnedRowKey } from './owned-rows.js';
+import { withUser } from './row-security.js';
 import { withStatsRefresh } from './stats.repository.js';
 import { COLUMN_LENGTHS, checkDate, checkLimit, checkOneOf, checkOptionalDate, checkOptionalInteger, checkOptionalText, checkText, checkUserId, checkUuid } from './validate-input.js';
 
@@ -110,7 +111,7 @@ export const listCollection = mapErrors(async (db: Db, userId: string, filters: 
   const before = checkOptionalDate('acquiredBefore', filters.acquiredBefore);
   if (before) query = query.where('c.acquired_at', '<', before);
   if (after) query = query.where((eb) => eb(eb.refTuple('c.acquired_at', 'c.id'), '<', eb.tuple(sql<Date>`${after.acquiredAt}::timestamptz`, after.id)));
-  const rows = await query.orderBy('c.acquired_at', 'desc').orderBy('c.id', 'desc').limit(limit + 1).execute();
+  const { rows } = await withUser(db, user, (trx) => trx.executeQuery(query.orderBy('c.acquired_at', 'desc').orderBy('c.id', 'desc').limit(limit + 1)));
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {

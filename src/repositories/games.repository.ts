@@ -2,6 +2,7 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from './connection.js';
 import type { Games } from './database.js';
 import { mapErrors, validationError } from './database-errors.js';
+import { withUser } from './row-security.js';
 import { COLUMN_LENGTHS, checkInteger, checkLimit, checkOptionalInteger, checkOptionalText, checkText, checkUuid } from './validate-input.js';
 
 /** A game as the app reads it: without search_vector, which only search_games() needs. */
@@ -85,10 +86,9 @@ export const searchGames = mapErrors(
     const query = checkText('query', options.query, MAX_SEARCH_QUERY_LENGTH, { required: true });
     const userId = checkOptionalText('userId', options.userId, COLUMN_LENGTHS.user_game_collection.user_id) ?? null;
     const limit = checkLimit(options.limit, 20);
-    const rows = await db
-      .selectFrom(sql<GameSearchResult>`search_games(${query}, ${userId}, ${limit})`.as('found'))
-      .selectAll()
-      .execute();
+    // Acting for the user: `owned` reads the collection, which row-level security shows only to its user.
+    const search = db.selectFrom(sql<GameSearchResult>`search_games(${query}, ${userId}, ${limit})`.as('found')).selectAll();
+    const rows = userId === null ? await search.execute() : (await withUser(db, userId, (trx) => trx.executeQuery(search))).rows;
     if (rows.length === 0) await rejectEmptyQuery(db, query);
     return rows;
   },

@@ -3,6 +3,7 @@ import type { Db } from './connection.js';
 import type { GamePlaythrough, PlaythroughSummary } from './database.js';
 import { PLAYTHROUGH_STATUSES, mapErrors, validationError } from './database-errors.js';
 import { updateOwnedRow, type OwnedRowKey } from './owned-rows.js';
+import { withUser } from './row-security.js';
 import { withStatsRefresh } from './stats.repository.js';
 import {
   COLUMN_LENGTHS,
@@ -108,18 +109,22 @@ export const completePlaythrough = mapErrors(async (db: Db, key: OwnedRowKey, in
 
 /** The user's playthroughs, most recently changed first. */
 export const listPlaythroughs = mapErrors(async (db: Db, userId: string, filters: PlaythroughFilters = {}): Promise<Playthrough[]> => {
-  let query = db.selectFrom('game_playthrough').selectAll().where('user_id', '=', checkUserId(userId));
+  const user = checkUserId(userId);
+  let query = db.selectFrom('game_playthrough').selectAll().where('user_id', '=', user);
   if (filters.status !== undefined) query = query.where('status', '=', checkOneOf('status', filters.status, PLAYTHROUGH_STATUSES));
   if (filters.platform !== undefined) query = query.where('platform', '=', checkText('platform', filters.platform, LENGTHS.platform));
-  return query.orderBy('updated_at', 'desc').orderBy('id').limit(checkLimit(filters.limit, 50)).execute();
+  const { rows } = await withUser(db, user, (trx) => trx.executeQuery(query.orderBy('updated_at', 'desc').orderBy('id').limit(checkLimit(filters.limit, 50))));
+  return rows;
 });
 
 /** The playthrough_summary view for the user: game details, duration and completion percentage. */
 export const playthroughSummary = mapErrors(async (db: Db, userId: string, filters: PlaythroughFilters = {}): Promise<PlaythroughSummaryRow[]> => {
-  let query = db.selectFrom('playthrough_summary').selectAll().where('user_id', '=', checkUserId(userId));
+  const user = checkUserId(userId);
+  let query = db.selectFrom('playthrough_summary').selectAll().where('user_id', '=', user);
   if (filters.status !== undefined) query = query.where('status', '=', checkOneOf('status', filters.status, PLAYTHROUGH_STATUSES));
   if (filters.platform !== undefined) query = query.where('platform', '=', checkText('platform', filters.platform, LENGTHS.platform));
-  return query.orderBy('updated_at', 'desc').orderBy('id').limit(checkLimit(filters.limit, 50)).execute();
+  const { rows } = await withUser(db, user, (trx) => trx.executeQuery(query.orderBy('updated_at', 'desc').orderBy('id').limit(checkLimit(filters.limit, 50))));
+  return rows;
 });
 
 function checkPlayTime(value: number): number {

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { inTransaction, type Db } from './connection.js';
+import { requireRowSecurityBypass, withSessionId, withUser } from './row-security.js';
 import { mapErrors } from './database-errors.js';
 import { decryptToken, encryptToken, keyIdOf, type SessionKeyring } from './session-keys.js';
 import { checkDate, checkText, checkUserId } from './validate-input.js';
@@ -48,7 +49,7 @@ export const createSession = mapErrors(async (db: Db, keyring: SessionKeyring, i
   };
   const token = randomBytes(32).toString('base64url');
   const sessionId = hashSessionToken(token);
-  await db
+  await withUser(db, session.user_id, (trx) => trx
     .insertInto('user_sessions')
     .values({
       session_id: sessionId,
@@ -57,7 +58,7 @@ export const createSession = mapErrors(async (db: Db, keyring: SessionKeyring, i
       refresh_token: encryptToken(keyring, session.refresh_token, associatedData('refresh_token', sessionId)),
       expires_at: session.expires_at,
     })
-    .execute();
+    .execute());
   return { token, session };
 });
 
@@ -65,12 +66,12 @@ export const createSession = mapErrors(async (db: Db, keyring: SessionKeyring, i
 export const validateSession = mapErrors(async (db: Db, keyring: SessionKeyring, token: string): Promise<Session | undefined> => {
   if (!TOKEN.test(token)) return undefined;
   const sessionId = hashSessionToken(token);
-  const row = await db
+  const row = await withSessionId(db, sessionId, (trx) => trx
     .selectFrom('user_sessions')
     .select(['user_id', 'access_token', 'refresh_token', 'expires_at'])
     .where('session_id', '=', sessionId)
     .where('expires_at', '>', sql<Date>`CURRENT_TIMESTAMP`)
-    .executeTakeFirst();
+    .executeTakeFirst());
   if (!row) return undefined;
   return {
     user_id: row.user_id,
@@ -83,30 +84,34 @@ export const validateSession = mapErrors(async (db: Db, keyring: SessionKeyring,
 /** Extends a live session to `expiresAt`; false when the token is unknown or already expired. */
 export const touchSession = mapErrors(async (db: Db, token: string, expiresAt: Date): Promise<boolean> => {
   if (!TOKEN.test(token)) return false;
-  const result = await db
+  const sessionId = hashSessionToken(token);
+  const result = await withSessionId(db, sessionId, (trx) => trx
     .updateTable('user_sessions')
     .set({ expires_at: checkDate('expires_at', expiresAt) })
-    .where('session_id', '=', hashSessionToken(token))
+    .where('session_id', '=', sessionId)
     .where('expires_at', '>', sql<Date>`CURRENT_TIMESTAMP`)
-    .executeTakeFirst();
+    .executeTakeFirst());
   return result.numUpdatedRows > 0n;
 });
 
 /** Ends one session (sign-out); false when there was none. */
 export const revokeSession = mapErrors(async (db: Db, token: string): Promise<boolean> => {
   if (!TOKEN.test(token)) return false;
-  const result = await db.deleteFrom('user_sessions').where('session_id', '=', hashSessionToken(token)).executeTakeFirst();
+  const sessionId = hashSessionToken(token);
+  const result = await withSessionId(db, sessionId, (trx) => trx.deleteFrom('user_sessions').where('session_id', '=', sessionId).executeTakeFirst());
   return result.numDeletedRows > 0n;
 });
 
 /** Ends every session of a user (sign out everywhere); returns how many. */
 export const revokeUserSessions = mapErrors(async (db: Db, userId: string): Promise<number> => {
-  const result = await db.deleteFrom('user_sessions').where('user_id', '=', checkUserId(userId)).executeTakeFirst();
+  const user = checkUserId(userId);
+  const result = await withUser(db, user, (trx) => trx.deleteFrom('user_sessions').where('user_id', '=', user).executeTakeFirst());
   return Number(result.numDeletedRows);
 });
 
-/** Deletes expired sessions (cleanup_expired_sessions()); returns how many. */
+/** Deletes expired sessions (cleanup_expired_sessions()); returns how many. A maintenance path: as the owner. */
 export const cleanupExpiredSessions = mapErrors(async (db: Db): Promise<number> => {
+  await requireRowSecurityBypass(db, 'user_sessions', 'Cleaning up expired sessions');
   const { deleted } = await db.selectNoFrom(sql<number>`cleanup_expired_sessions()`.as('deleted')).executeTakeFirstOrThrow();
   return deleted;
 });
@@ -114,8 +119,10 @@ export const cleanupExpiredSessions = mapErrors(async (db: Db): Promise<number> 
 /**
  * Re-encrypts every row not yet under the keyring's active key, in batches (each its own
  * transaction, rows locked): safe to run while the app serves, and to run again after a stop.
+ * A maintenance path: as the owner.
  */
 export const reencryptSessions = mapErrors(async (db: Db, keyring: SessionKeyring, options: { batchSize?: number } = {}): Promise<ReencryptResult> => {
+  await requireRowSecurityBypass(db, 'user_sessions', 'Re-encrypting every session');
   const batchSize = options.batchSize ?? 500;
   let rows = 0;
   let reencrypted = 0;

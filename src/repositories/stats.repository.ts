@@ -1,7 +1,8 @@
 import { sql, type Selectable } from 'kysely';
-import { inTransaction, type Db } from './connection.js';
+import type { Db } from './connection.js';
 import type { UserGameStats } from './database.js';
 import { mapErrors } from './database-errors.js';
+import { requireRowSecurityBypass, withUser } from './row-security.js';
 import { checkUserId } from './validate-input.js';
 
 /** A user's stats with numbers as numbers (the row holds bigint and numeric, which pg returns as text). */
@@ -25,30 +26,47 @@ export interface UserStats {
 
 /** The user's row of user_game_stats, or undefined when they have neither games nor playthroughs. */
 export const getUserStats = mapErrors(async (db: Db, userId: string): Promise<UserStats | undefined> => {
-  const row = await db.selectFrom('user_game_stats').selectAll().where('user_id', '=', checkUserId(userId)).executeTakeFirst();
+  const user = checkUserId(userId);
+  const row = await withUser(db, user, (trx) => trx.selectFrom('user_game_stats').selectAll().where('user_id', '=', user).executeTakeFirst());
   return row ? toUserStats(row) : undefined;
 });
 
 /** Recomputes the user's stats (refresh_user_stats); in the caller's transaction when db is one. */
 export const refreshUserStats = mapErrors(async (db: Db, userId: string): Promise<void> => {
-  await sql`SELECT refresh_user_stats(${checkUserId(userId)})`.execute(db);
+  const user = checkUserId(userId);
+  await withUser(db, user, (trx) => refreshStatsOf(trx, user));
 });
+
+function refreshStatsOf(trx: Db, userId: string): Promise<unknown> {
+  return sql`SELECT refresh_user_stats(${userId})`.execute(trx);
+}
 
 /**
  * Runs a write to the user's collection or playthroughs, then refreshes the user's stats, in one
  * transaction (the caller's when db is one): stats are exact at commit, and a failed write leaves
- * them as they were.
+ * them as they were. The transaction acts for the user (row-security.ts).
  */
 export async function withStatsRefresh<T>(db: Db, userId: string, write: (trx: Db) => Promise<T>): Promise<T> {
-  return inTransaction(db, async (trx) => {
+  return withUser(db, userId, async (trx) => {
     const result = await write(trx);
-    await refreshUserStats(trx, userId);
+    await refreshStatsOf(trx, checkUserId(userId));
     return result;
   });
 }
 
-/** Recomputes every user's stats. */
+/**
+ * Recomputes the stats of several users in the caller's transaction (a data load, a backfill): a
+ * maintenance path, as the owner, since one transaction cannot act for several users under the app
+ * role (E_ROW_SECURITY there).
+ */
+export const refreshStatsOfUsers = mapErrors(async (db: Db, userIds: readonly string[]): Promise<void> => {
+  await requireRowSecurityBypass(db, 'user_game_stats', 'Refreshing the stats of several users in one transaction');
+  for (const userId of userIds) await refreshStatsOf(db, checkUserId(userId));
+});
+
+/** Recomputes every user's stats: a maintenance path, as the owner (E_ROW_SECURITY as the app role). */
 export const refreshAllUserStats = mapErrors(async (db: Db): Promise<void> => {
+  await requireRowSecurityBypass(db, 'user_game_stats', "Refreshing every user's stats");
   await sql`SELECT refresh_user_stats()`.execute(db);
 });
 

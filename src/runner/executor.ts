@@ -9,10 +9,12 @@ import { planSteps, type Direction, type PlannedStep, type Target } from './plan
 import type { RevisionContext } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
 import { ensureHistoryTable, recordHistory, runnerHost, verifyChecksums } from './revision-history.js';
+import { revisionRoleSql, type RoleNames } from '../security/roles.js';
 import { kyselyOn } from './single-connection-kysely.js';
 import { ensureVersionTable, readHeads, writeHeads } from './version-table.js';
 
-export interface RunnerSettings extends LockSettings {
+/** Role names (revision 013 and later run as the owner role): see src/security/roles.ts. */
+export interface RunnerSettings extends LockSettings, Partial<RoleNames> {
   /** How many times a revision is tried again after hitting lock_timeout. */
   lockRetries: number;
 }
@@ -114,6 +116,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
           continue;
         }
         if (single) await client.query('SAVEPOINT play_later_step');
+        await client.query(revisionRoleSql(settings, 'LOCAL'));
         await step.revision[step.direction](kyselyOn(client), context);
         if (step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);
         await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));

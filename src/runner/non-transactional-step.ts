@@ -9,6 +9,7 @@ import { planSteps, type PlannedStep, type Target } from './plan.js';
 import type { RevisionContext } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
 import { findInterrupted, markInterrupted, recordFinished, recordStarted, type InterruptedRun } from './revision-history.js';
+import { revisionRoleSql, type RoleNames } from '../security/roles.js';
 import { kyselyOn } from './single-connection-kysely.js';
 import { readHeads, writeHeads } from './version-table.js';
 
@@ -21,7 +22,7 @@ export interface NonTransactionalStepOptions {
   target: Target;
   /** The step the caller planned; if another runner moved the database meanwhile, nothing runs. */
   step: PlannedStep;
-  settings: LockSettings;
+  settings: LockSettings & Partial<RoleNames>;
   host: string;
   context: RevisionContext;
 }
@@ -46,6 +47,7 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
   try {
     await assertSameDatabase(options.mainClient, client);
     await client.query(timeoutSettingsSql(options.settings, 'SESSION'));
+    await client.query(revisionRoleSql(options.settings, 'SESSION'));
     await acquireSessionMigrationLock(client, options.settings.lockWaitMs);
     try {
       const heads = await readHeads(client);

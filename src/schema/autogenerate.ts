@@ -3,6 +3,8 @@ import { commentStatements, readComments } from './comment-diff.js';
 import type { DeclaredAndHead } from './declared-and-head.js';
 import { migraChange } from './migra-diff.js';
 import { fitsOneTransaction, onlineSteps, type OnlineStep } from './online-steps.js';
+import { revisionRoleSql } from '../security/roles.js';
+import { recreatedPrivilegeStatements } from './privilege-diff.js';
 import { describeForComparison, schemaTextDiff } from './schema-text-diff.js';
 
 export interface SchemaChange {
@@ -31,8 +33,16 @@ export async function computeSchemaChange({ declared, head }: DeclaredAndHead): 
   if (declaredText === headText) return undefined;
   const structure = await migraChange(head.url, declared.url);
   const [headComments, declaredComments] = [await readComments(head.client), await readComments(declared.client)];
-  const up = onlineSteps([...structure.up, ...commentStatements(headComments, declaredComments, recreatedOwners(structure.up))]);
-  const down = onlineSteps([...structure.down, ...commentStatements(declaredComments, headComments, recreatedOwners(structure.down))]);
+  const up = onlineSteps([
+    ...structure.up,
+    ...commentStatements(headComments, declaredComments, recreatedOwners(structure.up)),
+    ...recreatedPrivilegeStatements(declaredText, recreatedOwners(structure.up)),
+  ]);
+  const down = onlineSteps([
+    ...structure.down,
+    ...commentStatements(declaredComments, headComments, recreatedOwners(structure.down)),
+    ...recreatedPrivilegeStatements(headText, recreatedOwners(structure.down)),
+  ]);
   const transactional = fitsOneTransaction(up) && fitsOneTransaction(down);
   return { up, down, transactional, unverified: await replay(head.client, up, down, declaredText, headText) };
 }
@@ -49,18 +59,24 @@ export function recreatedOwners(statements: readonly string[]): Set<string> {
 
 async function replay(client: pg.Client, up: readonly OnlineStep[], down: readonly OnlineStep[], declaredText: string, headText: string): Promise<string[]> {
   const problems: string[] = [];
-  for (const [steps, expected, name] of [
-    [up, declaredText, 'up'],
-    [down, headText, 'down'],
-  ] as const) {
-    try {
-      for (const step of steps) await runStep(client, step);
-    } catch (error) {
-      problems.push(`${name} fails: ${(error as Error).message}`);
-      break;
+  // As the runner will run the revision: as the owner role, so what it creates gets the default privileges.
+  await client.query(revisionRoleSql({}, 'SESSION'));
+  try {
+    for (const [steps, expected, name] of [
+      [up, declaredText, 'up'],
+      [down, headText, 'down'],
+    ] as const) {
+      try {
+        for (const step of steps) await runStep(client, step);
+      } catch (error) {
+        problems.push(`${name} fails: ${(error as Error).message}`);
+        break;
+      }
+      const diff = schemaTextDiff(`after ${name}`, await describeForComparison(client), name === 'up' ? 'declared schema' : 'head', expected);
+      if (diff) problems.push(diff);
     }
-    const diff = schemaTextDiff(`after ${name}`, await describeForComparison(client), name === 'up' ? 'declared schema' : 'head', expected);
-    if (diff) problems.push(diff);
+  } finally {
+    await client.query('RESET ROLE');
   }
   return problems;
 }

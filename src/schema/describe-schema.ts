@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import type { RoleNames } from '../security/roles.js';
+import { describePrivileges } from './describe-privileges.js';
 
 /** The runner's own tables: left out of a description of the application's schema. */
 export const BOOKKEEPING_TABLES = ['alembic_version', 'play_later_revision_history', 'play_later_background_migrations'];
@@ -11,6 +13,8 @@ export interface DescribeOptions {
    * schema/schema.sql. 'name': sorted by name, for comparisons that must not see column order.
    */
   columnOrder?: 'position' | 'name';
+  /** The configured role names, written as the default ones (describe-privileges.ts). */
+  roles?: Partial<RoleNames>;
 }
 
 /**
@@ -155,6 +159,8 @@ export async function describeSchema(client: pg.Client, options: DescribeOptions
       WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY c.relname, t.tgname`,
   );
   for (const trigger of triggers) blocks.push(`${trigger.definition};`);
+
+  blocks.push(...(await describePrivileges(client, schema, skip, options.roles)));
 
   return `${blocks.join('\n\n')}\n`;
 }

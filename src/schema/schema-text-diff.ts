@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { createTwoFilesPatch } from 'diff';
+import type { RoleNames } from '../security/roles.js';
 import { describeSchema } from './describe-schema.js';
 
 /**
@@ -8,8 +9,8 @@ import { describeSchema } from './describe-schema.js';
  * TABLE can only add a column at the end, so a column declared in the middle of a table could
  * never match, nor could the order of its comment among the others.
  */
-export async function describeForComparison(client: pg.Client): Promise<string> {
-  return describeSchema(client, { columnOrder: 'name' });
+export async function describeForComparison(client: pg.Client, roles: Partial<RoleNames> = {}): Promise<string> {
+  return describeSchema(client, { columnOrder: 'name', roles });
 }
 
 /** A unified diff of two schema descriptions, or undefined when they are the same. */

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,10 @@ describe('data commands', () => {
     const first = await runCli(['setup'], { env, timeoutMs: 120_000 });
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/loading the demo data set/);
+    // The app's URL, beside the owner's, masked; its password only in its file.
+    expect(first.stderr).toMatch(/^The app connects as postgresql:\/\/play_later_app_login:\*\*\*@localhost:\d+\/play-later-db \(role play_later_app; password in .*app-password;/m);
+    const appPassword = readFileSync(path.join(scratch, 'embedded', 'app-password'), 'utf8').trim();
+    expect(first.stdout + first.stderr).not.toContain(appPassword);
     const second = await runCli(['--json', 'demo-data'], { env, timeoutMs: 120_000 });
     expect(JSON.parse(second.stdout)).toMatchObject({ collectionAdded: 0, playthroughsAdded: 0 });
     const again = await runCli(['setup'], { env, timeoutMs: 120_000 });

@@ -48,6 +48,7 @@ describeOnEachServer('verify', (server) => {
       'at head',
       'functions, triggers and views',
       'no drift from the committed schema',
+      'least privilege (probed as the app and read-only roles)',
     ]);
     expect(result.failed).toEqual([]);
     const games = await result.client.query('SELECT count(*)::int AS n FROM games');

@@ -16,6 +16,10 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
+/** What the data layer sends first in each transaction it opens for a user (row-security.ts). */
+const ACTING_FOR =
+  "SELECT NULLIF(current_setting($1, true), '') AS previous, CASE WHEN COALESCE(NULLIF(current_setting($2, true), ''), $3) = $4 THEN set_config($5, $6, true) END AS acting";
+
 const day = (n: number): Date => new Date(Date.UTC(2024, 0, n, 12));
 
 describe('collection repository', () => {
@@ -24,6 +28,7 @@ describe('collection repository', () => {
     const entry = await addToCollection(t.db, { user_id: 'alice', game_id: games[0]!, platform: 'PS5', acquisition_type: 'DIGITAL', acquired_at: day(1), priority: 2 });
     expect(t.sent).toEqual([
       'begin',
+      ACTING_FOR,
       'insert into "user_game_collection" ("user_id", "game_id", "platform", "acquisition_type", "acquired_at", "priority", "notes", "is_active") values ($1, $2, $3, $4, $5, $6, $7, $8) returning *',
       'SELECT refresh_user_stats($1)',
       'commit',
@@ -73,12 +78,13 @@ describe('collection repository', () => {
     const titles = (page: { items: { title: string }[] }): string[] => page.items.map((item) => item.title);
     t.sent.length = 0;
     const first = await listCollection(t.db, 'dave', { platform: 'PS5', limit: 2 });
-    expect(t.sent[0]).toBe(
+    expect(t.sent.slice(0, 2)).toEqual(['begin', ACTING_FOR]);
+    expect(t.sent[2]).toBe(
       'select "c".*, "g"."title", "g"."cover_image_id", to_json(c.acquired_at) #>> \'{}\' as "cursor_acquired_at" from "user_game_collection" as "c" inner join "games" as "g" on "g"."id" = "c"."game_id" where "c"."user_id" = $1 and "c"."is_active" = $2 and "c"."platform" = $3 order by "c"."acquired_at" desc, "c"."id" desc limit $4',
     );
     expect(titles(first)).toEqual(['Collected 5', 'Collected 4']);
     const second = await listCollection(t.db, 'dave', { platform: 'PS5', limit: 2, after: first.nextCursor });
-    expect(t.sent[1]).toContain('and ("c"."acquired_at", "c"."id") < ($4::timestamptz, $5)');
+    expect(t.sent[6]).toContain('and ("c"."acquired_at", "c"."id") < ($4::timestamptz, $5)');
     expect(titles(second)).toEqual(['Collected 2', 'Collected 0']);
     expect(second.nextCursor).toBeUndefined();
     expect(titles(await listCollection(t.db, 'dave', { priority: 2 }))).toEqual(['Collected 6', 'Collected 1']);

@@ -30,6 +30,7 @@ describe('playthroughs repository', () => {
     const done = await completePlaythrough(t.db, { userId: 'erin', id: started.id }, { play_time_hours: 33.25, rating: 9, completed_at: completedAt });
     expect(t.sent).toEqual([
       'begin',
+      "SELECT NULLIF(current_setting($1, true), '') AS previous, CASE WHEN COALESCE(NULLIF(current_setting($2, true), ''), $3) = $4 THEN set_config($5, $6, true) END AS acting",
       'update "game_playthrough" set "status" = $1, "play_time_hours" = $2, "rating" = $3, "completed_at" = $4 where "id" = $5 and "user_id" = $6 returning *',
       'SELECT refresh_user_stats($1)',
       'commit',

@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const tableText = async (): Promise<string> =>
-  JSON.stringify(await t.db.selectFrom('user_sessions').selectAll().execute());
+  JSON.stringify(await t.maintenance.selectFrom('user_sessions').selectAll().execute());
 
 describe('sessions repository', () => {
   const secrets = { access_token: 'ACCESS-eyJhbGciOiJSUzI1NiJ9.secret', refresh_token: 'REFRESH-opaque-secret' };
@@ -38,14 +38,14 @@ describe('sessions repository', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await tableText();
     for (const clear of [token, secrets.access_token, secrets.refresh_token, 'ACCESS', 'REFRESH']) expect(stored).not.toContain(clear);
-    const row = await t.db.selectFrom('user_sessions').selectAll().where('user_id', '=', 'gina').executeTakeFirstOrThrow();
+    const row = await t.maintenance.selectFrom('user_sessions').selectAll().where('user_id', '=', 'gina').executeTakeFirstOrThrow();
     expect(row.session_id).toBe(hashSessionToken(token));
     expect(row.access_token).toMatch(/^v1:k1:/);
     expect(await validateSession(t.db, keys, token)).toMatchObject({ user_id: 'gina', ...secrets });
     expect(await validateSession(t.db, keys, `${token.slice(0, -1)}A`)).toBeUndefined();
     expect(await validateSession(t.db, keys, 'short')).toBeUndefined();
     // A ciphertext moved to another column (or row) does not decrypt: it is bound to its place.
-    await t.db.updateTable('user_sessions').set({ refresh_token: row.access_token }).where('session_id', '=', row.session_id).execute();
+    await t.maintenance.updateTable('user_sessions').set({ refresh_token: row.access_token }).where('session_id', '=', row.session_id).execute();
     await expect(validateSession(t.db, keys, token)).rejects.toMatchObject({ code: 'E_DATABASE' });
     expect(await revokeSession(t.db, token)).toBe(true);
   });
@@ -66,8 +66,9 @@ describe('sessions repository', () => {
     expect(await revokeSession(t.db, b.token)).toBe(false);
     expect(await validateSession(t.db, keys, b.token)).toBeUndefined();
     expect(await revokeUserSessions(t.db, 'hank')).toBe(2);
-    expect(await cleanupExpiredSessions(t.db)).toBe(1);
-    expect(await t.db.selectFrom('user_sessions').select('user_id').where('user_id', 'in', ['hank', 'ivy']).execute()).toEqual([]);
+    await expect(cleanupExpiredSessions(t.db)).rejects.toMatchObject({ code: 'E_ROW_SECURITY' });
+    expect(await cleanupExpiredSessions(t.maintenance)).toBe(1);
+    expect(await t.maintenance.selectFrom('user_sessions').select('user_id').where('user_id', 'in', ['hank', 'ivy']).execute()).toEqual([]);
   });
 
   it('re-encrypts every row with a new key; the old key is then no longer needed', async () => {
@@ -75,14 +76,15 @@ describe('sessions repository', () => {
     const created = [];
     for (let i = 0; i < 5; i += 1) created.push(await createSession(t.db, old, { user_id: 'jo', ...secrets, expires_at: new Date(Date.now() + hour) }));
     // A session cleared by revision 011 (empty tokens) has nothing to encrypt and stays as it is.
-    await t.db.insertInto('user_sessions').values({ session_id: 'f'.repeat(64), user_id: 'jo', access_token: '', refresh_token: '', expires_at: new Date(0) }).execute();
+    await t.maintenance.insertInto('user_sessions').values({ session_id: 'f'.repeat(64), user_id: 'jo', access_token: '', refresh_token: '', expires_at: new Date(0) }).execute();
     const rotated = keyring(`${NEW_KEY},${OLD_KEY}`);
-    const result = await reencryptSessions(t.db, rotated, { batchSize: 2 });
+    await expect(reencryptSessions(t.db, rotated)).rejects.toMatchObject({ code: 'E_ROW_SECURITY' });
+    const result = await reencryptSessions(t.maintenance, rotated, { batchSize: 2 });
     expect(result.reencrypted).toBe(result.rows - 1);
     expect(result.rows).toBeGreaterThanOrEqual(6);
-    const ids = await t.db.selectFrom('user_sessions').select(['access_token', 'refresh_token']).where('access_token', '<>', '').execute();
+    const ids = await t.maintenance.selectFrom('user_sessions').select(['access_token', 'refresh_token']).where('access_token', '<>', '').execute();
     expect(ids.every((row) => row.access_token.startsWith('v1:k2:') && row.refresh_token.startsWith('v1:k2:'))).toBe(true);
-    expect(await reencryptSessions(t.db, rotated)).toMatchObject({ reencrypted: 0 });
+    expect(await reencryptSessions(t.maintenance, rotated)).toMatchObject({ reencrypted: 0 });
     const newOnly = keyring(NEW_KEY);
     expect(await validateSession(t.db, newOnly, created[0]!.token)).toMatchObject({ user_id: 'jo', ...secrets });
     // With only the old key, the rows (now under k2) name the missing key.

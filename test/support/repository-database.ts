@@ -3,31 +3,43 @@ import { expect } from 'vitest';
 import { createDatabase, type Database } from '../../src/repositories/connection.js';
 import { DataError } from '../../src/repositories/database-errors.js';
 import { upsertGame } from '../../src/repositories/games.repository.js';
+import { urlAs } from './role-logins.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface RepositoryTestDatabase {
   db: Kysely<Database>;
+  /**
+   * The maintenance path (every user's stats, session cleanup, checks of what is stored): the
+   * superuser, which row-level security does not restrict, as the owner in production.
+   */
+  maintenance: Kysely<Database>;
   /** Every SQL statement sent through db, in order; clear it with sent.length = 0. */
   sent: string[];
   database: TestDatabase;
   close(): Promise<void>;
 }
 
-/** A head-template clone with a Kysely on it that records the SQL it sends. */
+/**
+ * A head-template clone with a Kysely on it that records the SQL it sends, logged in as the app
+ * role (row-level security applies, as in production); `database.connect()` stays the superuser.
+ */
 export async function createRepositoryTestDatabase(): Promise<RepositoryTestDatabase> {
   const database = await createTestDatabase({ from: 'head' });
   const sent: string[] = [];
-  const db = createDatabase(database.url, {
+  const db = createDatabase(urlAs(database.url, 'app'), {
     log: (event) => {
       if (event.level === 'query') sent.push(event.query.sql);
     },
   });
+  const maintenance = createDatabase(database.url);
   return {
     db,
+    maintenance,
     sent,
     database,
     async close() {
       await db.destroy();
+      await maintenance.destroy();
       await database.drop();
     },
   };

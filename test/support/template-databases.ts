@@ -2,6 +2,7 @@ import path from 'node:path';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { withDatabase as urlWith } from '../../src/db/database-url.js';
 import { Migrator, loadRevisionGraph, type RevisionGraph } from '../../src/runner/migrator.js';
+import { ensureTestLogins } from './role-logins.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const REVISIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
@@ -31,6 +32,7 @@ export async function buildTemplateDatabases(adminUrl: string): Promise<void> {
     await migrateDatabase(urlWith(adminUrl, SEED_TEMPLATE), graph, SEED_REVISION);
     await admin.query(`CREATE DATABASE ${HEAD_TEMPLATE} TEMPLATE ${SEED_TEMPLATE}`);
     await migrateDatabase(urlWith(adminUrl, HEAD_TEMPLATE), graph, 'heads');
+    await ensureTestLogins(admin, adminUrl);
   } finally {
     await disconnect(admin);
   }

@@ -31,8 +31,8 @@ export async function checkCommand(context: CommandContext, flags: CheckFlags): 
   const { declaredText, headText, staleFiles } = await withScratchServer(flags.scratchUrl, async (server) => {
     const { declared, head } = await declaredAndHead(server, { schemaDir: config.schemaDir, graph, settings: config });
     return {
-      declaredText: await describeForComparison(declared.client),
-      headText: await describeForComparison(head.client),
+      declaredText: await describeForComparison(declared.client, config),
+      headText: await describeForComparison(head.client, config),
       staleFiles: staleGeneratedFiles(root, await renderGeneratedFiles(head, graph.heads, root), true),
     };
   });
@@ -53,7 +53,7 @@ export async function checkCommand(context: CommandContext, flags: CheckFlags): 
     });
   }
   if (flags.live) {
-    const live = await context.withDatabase(async ({ client, displayUrl }) => ({ displayUrl, text: await describeForComparison(client) }));
+    const live = await context.withDatabase(async ({ client, displayUrl }) => ({ displayUrl, text: await describeForComparison(client, config) }));
     const liveDiff = schemaTextDiff("revisions' head", headText, `live database (${live.displayUrl})`, live.text);
     if (liveDiff) {
       disagreements.push({

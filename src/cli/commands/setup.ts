@@ -1,3 +1,5 @@
+import { ensureEmbeddedAppLogin } from '../../db/embedded-logins.js';
+import { maskUrl } from '../../db/database-url.js';
 import { runMigration } from '../run-migration.js';
 import type { CommandContext } from '../command-context.js';
 import { currentCommand } from './current.js';
@@ -5,10 +7,18 @@ import { loadDemoDataIfEmpty } from './demo-data.js';
 
 /**
  * The main job (npm start): bring the database to head, load the demo data into an empty embedded
- * database (so there is something to look at), then say where it stands.
+ * database (so there is something to look at), make the embedded app login (docs/roles-and-security.md),
+ * then say where it stands.
  */
 export async function setupCommand(context: CommandContext): Promise<void> {
   await runMigration(context, 'up', 'heads', {});
-  if (!context.config.databaseUrl) await context.withDatabase(({ client }) => loadDemoDataIfEmpty(client, context.output.info));
+  if (!context.config.databaseUrl) {
+    await context.withDatabase(async ({ client, url }) => {
+      await loadDemoDataIfEmpty(client, context.output.info);
+      const app = await ensureEmbeddedAppLogin(client, context.config.dataDir, url, context.config);
+      // Beside the owner's URL (below): what the app connects with, under row-level security.
+      if (app) context.output.info(`The app connects as ${maskUrl(app.url)} (role ${context.config.appRole}; password in ${app.passwordFile}; the port changes with each start).`);
+    });
+  }
   if (!context.output.json) await currentCommand(context, {});
 }

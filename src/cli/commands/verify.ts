@@ -11,7 +11,7 @@ export function schemaFileFor(context: CommandContext, flag: string | undefined)
 
 export async function verifyCommand(context: CommandContext, flags: { schemaFile?: string }): Promise<void> {
   const graph = await context.graph();
-  const report = await context.withDatabase(async ({ client, displayUrl }) => ({ displayUrl, ...(await verifyDatabase(client, graph, schemaFileFor(context, flags.schemaFile))) }));
+  const report = await context.withDatabase(async ({ client, displayUrl }) => ({ displayUrl, ...(await verifyDatabase(client, graph, schemaFileFor(context, flags.schemaFile), context.config)) }));
   if (!report.ok) {
     if (!context.output.json) context.output.log('error', renderVerify(report));
     const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
