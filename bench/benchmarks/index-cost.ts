@@ -1,59 +1,42 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
-import { explainQuery } from '../hot-queries/explain.js';
+import { offlineRevisionSql } from '../../src/runner/offline-sql.js';
+import { explainQuery, serverTimer } from '../hot-queries/explain.js';
 import { HOT_QUERIES } from '../hot-queries/queries.js';
-import { median, round } from '../lib/measure.js';
+import { distribution, median, round, type Distribution } from '../lib/measure.js';
 import type { Benchmark, Measurement } from '../lib/benchmark.js';
+import { projectGraph } from '../lib/revisions.js';
 import { makePicker, sampleUsers } from './hot-queries.js';
 
+/** The revision that put the write tables on a diet; its down() holds the indexes it dropped. */
+export const DIET_REVISION = '015_index_diet';
 const WRITE_TABLES = ['user_game_collection', 'game_playthrough'];
-/** The seed's health check requires these, whatever the plans say. */
-const REQUIRED = ['idx_collection_user_id', 'idx_playthrough_user_status', 'idx_games_title_search'];
-export const PROPOSAL_FILE = path.resolve(import.meta.dirname, '..', 'proposals', 'drop_indexes_no_hot_query_uses.ts');
+type Variant = 'before' | 'after';
 
-/** Indexes the hot queries and a per-user stats refresh plan to use (typical and heaviest user). */
-async function indexesInUse(client: pg.Client): Promise<string[]> {
-  const sample = await sampleUsers(client);
-  const picker = makePicker(sample, 3);
-  const used = new Set<string>(REQUIRED);
-  const typical = sample.users[Math.floor(sample.users.length / 2)]!;
-  for (const user of [typical, sample.heaviest[0]!]) {
-    for (const query of HOT_QUERIES) {
-      const params = query.params({ ...picker, user: () => user });
-      for (const name of (await explainQuery(client, query.sql('public'), params)).indexes) used.add(name);
-    }
-    await client.query('BEGIN');
-    try {
-      for (const name of (await explainQuery(client, 'SELECT refresh_user_stats($1)', [user])).indexes) used.add(name);
-    } finally {
-      await client.query('ROLLBACK');
-    }
-  }
-  return [...used].sort();
+/**
+ * The revision's own statements: down() rebuilds the dropped indexes, up() drops them again. The
+ * "before" variant runs with them built and committed (an index built inside the measuring
+ * transaction would be invisible to its plans while indcheckxmin holds).
+ */
+async function dietStatements(): Promise<{ build: string[]; drop: string[] }> {
+  const graph = await projectGraph();
+  const diet = graph.resolve(DIET_REVISION);
+  return { build: await offlineRevisionSql(diet, 'down'), drop: await offlineRevisionSql(diet, 'up') };
 }
 
-async function droppable(client: pg.Client, used: readonly string[]): Promise<string[]> {
-  const result = await client.query<{ name: string }>(
-    `SELECT ci.relname AS name FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-      WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY($1)
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) AND NOT (ci.relname = ANY($2))
-      ORDER BY ci.relname`,
-    [WRITE_TABLES, used],
-  );
-  return result.rows.map((row) => row.name);
+async function runAll(client: pg.Client, statements: readonly string[]): Promise<void> {
+  for (const statement of statements) await client.query(statement);
+  await client.query(`ANALYZE ${WRITE_TABLES.join(', ')}`);
 }
 
 /**
  * Inserts `rows` collection rows and as many playthroughs (server-side generated, for existing
- * users and games) in a transaction that is rolled back; with `drop` the listed indexes are
- * dropped first inside the same transaction (and come back with the rollback).
+ * users and games) in a transaction that is rolled back, with the write tables' indexes as they
+ * were before the diet or as they are now.
  */
-async function insertRate(client: pg.Client, rows: number, drop: readonly string[], seed: number): Promise<number> {
+async function insertRate(client: pg.Client, rows: number, seed: number): Promise<number> {
   await client.query('BEGIN');
   try {
-    for (const name of drop) await client.query(`DROP INDEX ${name}`);
     const started = performance.now();
     await client.query(
       `WITH u AS (SELECT array_agg(user_id) AS ids FROM (SELECT DISTINCT user_id FROM user_game_collection LIMIT 5000) s),
@@ -79,72 +62,87 @@ async function insertRate(client: pg.Client, rows: number, drop: readonly string
   }
 }
 
+/**
+ * The user-scoped hot queries, `runs` times each, timed by the server (executor time: on a shared
+ * 2-core machine the client-side tail is the scheduler's), and each one's plan for the heaviest user.
+ */
+async function hotQueryTimes(client: pg.Client, runs: number): Promise<Record<string, { ms: number[]; indexes: string[] }>> {
+  const sample = await sampleUsers(client);
+  const times: Record<string, { ms: number[]; indexes: string[] }> = {};
+  for (const query of HOT_QUERIES.filter((q) => q.kind === 'user')) {
+    const picker = makePicker(sample, 42);
+    const ms: number[] = [];
+    const timer = await serverTimer(client);
+    try {
+      for (let run = 0; run < runs; run += 1) ms.push(await timer.time(query.sql('public'), query.params(picker)));
+    } finally {
+      await timer.stop();
+    }
+    const heaviest = query.params({ ...picker, user: () => sample.heaviest[0]! });
+    times[query.name] = { ms, indexes: (await explainQuery(client, query.sql('public'), heaviest)).indexes };
+  }
+  return times;
+}
+
 export const benchmark: Benchmark = {
   name: 'index-cost',
-  title: "Index cost: insert throughput with all the seed's indexes vs only those the hot queries use",
+  title: `Index diet (${DIET_REVISION}): insert throughput and user-query latency, before vs after, side by side`,
   async run(context) {
     const dataset = await context.dataset();
     const client = await connect(dataset.url, { applicationName: 'play-later-bench' });
     try {
-      const used = await indexesInUse(client);
-      const unused = await droppable(client, used);
+      const diet = await dietStatements();
       const rows = context.size.name === 'full' ? 20_000 : 5_000;
-      const rates = { all: [] as number[], used: [] as number[] };
-      for (let pair = 0; pair < context.options.pairs; pair += 1) {
-        for (const variant of pair % 2 === 0 ? (['all', 'used'] as const) : (['used', 'all'] as const)) {
-          rates[variant].push(await insertRate(client, rows, variant === 'all' ? [] : unused, pair));
+      const rates: Record<Variant, number[]> = { before: [], after: [] };
+      const queries: Record<Variant, Record<string, { ms: number[]; indexes: string[] }>[]> = { before: [], after: [] };
+      const queryRuns = Math.max(50, Math.round(context.options.runs / 4));
+      try {
+        for (let pair = 0; pair < context.options.pairs; pair += 1) {
+          // after, before, before, after, …: one index build and one drop per pair.
+          for (const variant of pair % 2 === 0 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
+            await runAll(client, variant === 'before' ? diet.build : diet.drop); // IF [NOT] EXISTS: a no-op when already so
+            rates[variant].push(await insertRate(client, rows, pair));
+            queries[variant].push(await hotQueryTimes(client, queryRuns));
+          }
         }
+      } finally {
+        await runAll(client, diet.drop);
       }
-      const all = median(rates.all);
-      const onlyUsed = median(rates.used);
-      const gain = round(onlyUsed / all, 2);
-      if (context.size.name === 'full') writeProposal(unused, all, onlyUsed);
+      const gain = round(median(rates.after) / median(rates.before), 2);
       const measurements: Measurement[] = [
-        { name: `inserts, all current indexes (${WRITE_TABLES.join(' + ')})`, value: Math.round(all), unit: 'rows/s' },
-        { name: `inserts, only indexes in use (${unused.length} dropped)`, value: Math.round(onlyUsed), unit: 'rows/s', baseline: Math.round(all), baselineLabel: 'all', ratio: gain },
+        { name: `inserts before the diet (${WRITE_TABLES.join(' + ')}, ${diet.drop.length} more indexes)`, value: Math.round(median(rates.before)), unit: 'rows/s' },
+        {
+          name: 'inserts after the diet',
+          value: Math.round(median(rates.after)),
+          unit: 'rows/s',
+          baseline: Math.round(median(rates.before)),
+          baselineLabel: 'before',
+          ratio: gain,
+        },
       ];
-      return { measurements, details: { indexesInUse: used, notUsedByHotQueries: unused, rowsPerVariant: 2 * rows, rowsPerSecond: rates } };
+      const perQuery: Record<string, { before: Distribution; after: Distribution; indexesBefore: string[]; indexesAfter: string[] }> = {};
+      for (const name of Object.keys(queries.after[0] ?? {})) {
+        const all = (variant: Variant) => queries[variant].flatMap((run) => run[name]!.ms);
+        const result = {
+          before: distribution(all('before')),
+          after: distribution(all('after')),
+          indexesBefore: queries.before[0]![name]!.indexes,
+          indexesAfter: queries.after[0]![name]!.indexes,
+        };
+        perQuery[name] = result;
+        measurements.push({
+          name: `${name} server-side p99, after vs before the diet`,
+          value: result.after.p99,
+          unit: 'ms',
+          baseline: result.before.p99,
+          baselineLabel: 'before',
+          ratio: round(result.after.p99 / result.before.p99, 2),
+          note: `plan (heaviest user) after: ${result.indexesAfter.join(', ') || 'no index'}; before: ${result.indexesBefore.join(', ') || 'no index'}`,
+        });
+      }
+      return { measurements, details: { dietRevision: DIET_REVISION, dietIndexes: diet.build, rowsPerVariant: 2 * rows, rowsPerSecond: rates, userQueries: perQuery } };
     } finally {
       await disconnect(client);
     }
   },
 };
-
-/** The proposal, as a revision file for the lead to review (not in migrations/: not applied). */
-function writeProposal(unused: readonly string[], all: number, onlyUsed: number): void {
-  const list = JSON.stringify(unused, null, 2).replace(/"/g, "'");
-  mkdirSync(path.dirname(PROPOSAL_FILE), { recursive: true });
-  writeFileSync(
-    PROPOSAL_FILE,
-    `/**
- * PROPOSAL (written by \`npm run bench -- index-cost --size full\`; not applied: move it into
- * migrations/ with the next revision id and parent to adopt it).
- * Drops the indexes on user_game_collection and game_playthrough that none of the app's hot
- * queries (bench/hot-queries/queries.ts) nor refresh_user_stats(user) plan to use, at full size,
- * for a typical and the heaviest user. Kept: constraint indexes and the seed health check's
- * idx_collection_user_id, idx_playthrough_user_status, idx_games_title_search.
- * Measured insert throughput (collection + playthrough rows, full size, same run):
- * ${Math.round(all)} rows/s with all indexes, ${Math.round(onlyUsed)} rows/s without these (${round(onlyUsed / all, 2)}x).
- * Caveat: game_id-led indexes also serve ON DELETE CASCADE from games; check before dropping those.
- */
-import { sql, type Kysely } from 'kysely';
-
-export const revision = '0NN_drop_unused_indexes';
-export const downRevision = 'SET_TO_HEAD';
-export const message = 'Drop indexes no hot query uses';
-export const createDate = '${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}';
-export const transactional = false;
-
-const INDEXES: string[] = ${list};
-
-export async function up(db: Kysely<any>): Promise<void> {
-  for (const name of INDEXES) await sql.raw(\`DROP INDEX CONCURRENTLY IF EXISTS \${name}\`).execute(db);
-}
-
-export async function down(db: Kysely<any>): Promise<void> {
-  // Re-create them with the seed's definitions (revision 002), CONCURRENTLY.
-  throw new Error('Fill in from 002_add_performance_indexes before adopting this proposal.');
-}
-`,
-  );
-}

@@ -25,13 +25,10 @@ COMMENT ON COLUMN user_game_collection.user_id IS 'AWS Cognito sub';
 COMMENT ON COLUMN user_game_collection.is_active IS 'Soft delete flag';
 
 CREATE INDEX idx_collection_user_id ON user_game_collection (user_id);
+-- Keyset pagination of a user's collection, newest first (listCollection).
+CREATE INDEX idx_collection_user_acquired ON user_game_collection (user_id, acquired_at);
 -- Serves the ON DELETE CASCADE from games (every other index leads with user_id); revision 012.
 CREATE INDEX idx_collection_game_id ON user_game_collection (game_id);
-CREATE INDEX idx_collection_user_platform ON user_game_collection (user_id, platform);
-CREATE INDEX idx_collection_user_priority ON user_game_collection (user_id, priority) WHERE priority IS NOT NULL;
-CREATE INDEX idx_collection_user_acquired ON user_game_collection (user_id, acquired_at);
-CREATE INDEX idx_collection_active ON user_game_collection (user_id, is_active);
-CREATE INDEX idx_collection_platform_priority ON user_game_collection (user_id, platform, priority);
 CREATE INDEX idx_collection_platform_acquired ON user_game_collection (user_id, platform, acquired_at);
 CREATE INDEX idx_collection_active_platform ON user_game_collection (user_id, is_active, platform) WHERE is_active = true;
 

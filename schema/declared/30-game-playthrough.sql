@@ -33,15 +33,9 @@ COMMENT ON COLUMN game_playthrough.playthrough_type IS 'First Run, NG+, Speedrun
 
 CREATE INDEX idx_playthrough_user_id ON game_playthrough (user_id);
 CREATE INDEX idx_playthrough_user_status ON game_playthrough (user_id, status);
-CREATE INDEX idx_playthrough_user_platform ON game_playthrough (user_id, platform);
-CREATE INDEX idx_playthrough_user_rating ON game_playthrough (user_id, rating) WHERE rating IS NOT NULL;
-CREATE INDEX idx_playthrough_user_completed ON game_playthrough (user_id, completed_at) WHERE completed_at IS NOT NULL;
 CREATE INDEX idx_playthrough_user_updated ON game_playthrough (user_id, updated_at);
 -- Also serves the tenant-safe foreign key when a collection row is deleted.
 CREATE INDEX idx_playthrough_game_user ON game_playthrough (game_id, user_id);
-CREATE INDEX idx_playthrough_status_platform ON game_playthrough (user_id, status, platform);
-CREATE INDEX idx_playthrough_status_rating ON game_playthrough (user_id, status, rating);
-CREATE INDEX idx_playthrough_completed_rating ON game_playthrough (user_id, completed_at, rating) WHERE completed_at IS NOT NULL;
 
 CREATE TRIGGER update_playthrough_updated_at
 BEFORE UPDATE ON game_playthrough

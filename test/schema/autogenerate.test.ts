@@ -75,10 +75,10 @@ const EDITS: DeclaredEdit[] = [
   {
     change: 'remove an index',
     file: '20-user-game-collection.sql',
-    from: 'CREATE INDEX idx_collection_user_platform ON user_game_collection (user_id, platform);\n',
+    from: 'CREATE INDEX idx_collection_platform_acquired ON user_game_collection (user_id, platform, acquired_at);\n',
     to: '',
-    up: /DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_collection_user_platform"/,
-    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_collection_user_platform"`\)/,
+    up: /DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_collection_platform_acquired"/,
+    flag: /\/\/ DROP: removes an object[^\n]*\n\s*await sql\.raw\(`DROP INDEX CONCURRENTLY IF EXISTS "public"\."idx_collection_platform_acquired"`\)/,
   },
 ];
 
