@@ -17,7 +17,7 @@
 import { sql, type Kysely } from 'kysely';
 
 export const revision = '015_index_diet';
-export const downRevision = '012_index_collection_by_game';
+export const downRevision = '014_shard_ready_keys';
 export const message = 'Drop the indexes no query, stats refresh or cascade uses';
 export const createDate = '2026-12-02T07:30:00Z';
 export const transactional = false;

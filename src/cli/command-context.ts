@@ -47,10 +47,15 @@ export class CommandContext {
   }
 
   /** The runner's API on the configured database (see withDatabase), with this command's settings. */
-  async withMigrator<T>(work: (migrator: Migrator, session: DatabaseSession) => Promise<T>, onEvent?: (event: MigratorEvent) => void): Promise<T> {
+  async withMigrator<T>(
+    work: (migrator: Migrator, session: DatabaseSession) => Promise<T>,
+    onEvent?: (event: MigratorEvent) => void,
+    access: { readOnly?: boolean } = {},
+  ): Promise<T> {
     const [{ Migrator }, graph] = await Promise.all([import('../runner/migrator.js'), this.graph()]);
-    return this.withDatabase((session) =>
-      work(new Migrator({ graph, client: session.client, directUrl: this.config.directDatabaseUrl ?? session.url, settings: this.config, onEvent }), session),
+    return this.withDatabase(
+      (session) => work(new Migrator({ graph, client: session.client, directUrl: this.config.directDatabaseUrl ?? session.url, settings: this.config, onEvent }), session),
+      access,
     );
   }
 

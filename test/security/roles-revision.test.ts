@@ -8,11 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { withDatabase as urlWith } from '../../src/db/database-url.js';
 import { PlayLaterError } from '../../src/errors.js';
-import { runToTarget } from '../../src/runner/executor.js';
-import { resolveUpgradeTarget } from '../../src/runner/plan.js';
+import { Migrator } from '../../src/runner/migrator.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
 import { embeddedServer } from '../support/servers.js';
-import { loadProjectGraph, TEST_SETTINGS } from '../support/template-databases.js';
+import { loadProjectGraph } from '../support/template-databases.js';
 
 const suffix = randomBytes(3).toString('hex');
 const login = `plt_test_migrator_${suffix}`;
@@ -43,7 +42,7 @@ describe('revision 013 and the roles it needs', () => {
     const client = await connect(url.toString());
     try {
       const upgrade = () =>
-        runToTarget({ client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: { ...TEST_SETTINGS, ...roles }, directUrl: url.toString() });
+        new Migrator({ graph, client, settings: roles, directUrl: url.toString() }).upgrade('heads');
       const error = await upgrade().then(
         () => undefined,
         (caught: unknown) => caught,

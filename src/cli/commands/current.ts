@@ -24,5 +24,5 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
       pending: status.pending,
       edited: status.edited.map((e) => e.revision),
     });
-  }, { readOnly: true });
+  }, undefined, { readOnly: true });
 }

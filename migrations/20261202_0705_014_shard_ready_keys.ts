@@ -23,9 +23,9 @@ interface RevisionContext {
 }
 
 export const revision = '014_shard_ready_keys';
-export const downRevision = '012_index_collection_by_game';
+export const downRevision = '013_roles_and_row_security';
 export const message = 'Shard-ready keys';
-export const createDate = '2026-12-02T07:00:00Z';
+export const createDate = '2026-12-02T07:05:00Z';
 export const transactional = false;
 
 type KeyedTable = 'user_game_collection' | 'game_playthrough';
