@@ -1,14 +1,14 @@
 /**
  * Regenerates what is generated from the schema at head and committed: the Kysely types
- * (`types`), the ERD in docs/erd.md and the README (`erd`), or both (no argument). It builds the
+ * (`types`), the ERD in docs/erd.md (`erd`), or both (no argument). It builds the
  * schema from the revisions in a throw-away embedded PostgreSQL, so the result never depends on
  * whatever database happens to be configured.
  *   npm run types:generate | npm run erd:generate
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from '../src/schema/generate-database-types.js';
-import { ERD_FILE, erdDocument, generateErd, withErdInReadme } from '../src/schema/generate-erd.js';
+import { ERD_FILE, erdDocument, generateErd } from '../src/schema/generate-erd.js';
 import { withHeadOnThrowawayServer } from './lib/throwaway-head.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -26,8 +26,6 @@ await withHeadOnThrowawayServer('schema_at_head', async (url, client) => {
   if (what !== 'types') {
     const diagram = await generateErd(client);
     writeFileSync(path.join(ROOT, ERD_FILE), erdDocument(diagram));
-    const readme = path.join(ROOT, 'README.md');
-    writeFileSync(readme, withErdInReadme(readFileSync(readme, 'utf8'), diagram));
-    process.stderr.write(`wrote ${ERD_FILE} and the ERD block of README.md\n`);
+    process.stderr.write(`wrote ${ERD_FILE}\n`);
   }
 });
