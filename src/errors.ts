@@ -64,6 +64,11 @@ export const ERROR_CODES = {
     when: "another process kept the embedded data folder busy for too long",
     hint: "Wait for the other play-later-db process to finish, or stop it.",
   },
+  E_SERVER_NOT_RUNNING: {
+    exit: 1,
+    when: "`url` or `psql` without `DATABASE_URL` while no `play-later-db serve` runs",
+    hint: "Start it in another terminal with npm run db (play-later-db serve), or set DATABASE_URL.",
+  },
   E_REVISION_UNKNOWN: {
     exit: 2,
     when: "no revision has that id or prefix",

@@ -197,6 +197,37 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
 
   program
+    .command('serve')
+    .description('run the embedded database at head (with the demo data when empty) until Ctrl-C; npm run db')
+    .option('--port <port>', 'port to listen on, 0 for any free one (default 54320)')
+    .action(
+      run(async (ctx, flags: { port?: string }) => {
+        const { serveCommand } = await import('./commands/serve.js');
+        await serveCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('url')
+    .description('print the connection string of the database (DATABASE_URL, else the one serve runs)')
+    .option('--show-password', 'print the password too (e.g. export DATABASE_URL=$(play-later-db url --show-password))')
+    .action(
+      run(async (ctx, flags: { showPassword?: boolean }) => {
+        const { urlCommand } = await import('./commands/serve.js');
+        urlCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('psql')
+    .description('open psql on the database (DATABASE_URL, else the one serve runs); arguments after -- go to psql')
+    .argument('[psql-args...]', 'passed to psql, e.g. -- -c "select count(*) from games"')
+    .action(
+      run(async (ctx, args: string[]) => {
+        const { psqlCommand } = await import('./commands/serve.js');
+        await psqlCommand(ctx, args);
+      }),
+    );
+
+  program
     .command('demo-data')
     .description('load the demo data set (a few hundred games, a few users); idempotent')
     .action(
