@@ -69,6 +69,11 @@ export const ERROR_CODES = {
     when: "`url` or `psql` without `DATABASE_URL` while no `play-later-db serve` runs",
     hint: "Start it in another terminal with npm run db (play-later-db serve), or set DATABASE_URL.",
   },
+  E_PLATFORM_UNSUPPORTED: {
+    exit: 1,
+    when: "a feature's native binary (squawk for `lint`, PostgreSQL for the embedded server) is not installed for this platform; the platform and package are named",
+    hint: "Run npm ci again on this machine; without the binary, use DATABASE_URL for a server of your own.",
+  },
   E_REVISION_UNKNOWN: {
     exit: 2,
     when: "no revision has that id or prefix",

