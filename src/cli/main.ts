@@ -1,7 +1,11 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
-import { Output } from './output.js';
+import { Output, detectTerminal } from './output.js';
+
+/** package.json is two folders up from both src/cli/ and dist/cli/. */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /**
  * Parses the command line and dispatches. Command modules are imported lazily, so a command loads
@@ -12,6 +16,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let context: CommandContext | undefined;
   const program = new Command('play-later-db')
     .description('Play Later database: revisions, deploys and checks for PostgreSQL 15-18.')
+    .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-d, --database-url <url>', 'libpq URL of the database (default: DATABASE_URL, else the embedded server)'))
     .option('--direct-database-url <url>', 'direct (not pooled) URL for non-transactional revisions (default: DIRECT_DATABASE_URL, else the database URL)')
     .option('--revisions-dir <dir>', 'folder of revision files (default: migrations)')
@@ -21,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--echo-sql', 'print every SQL statement sent (passwords masked) on stderr')
     .option('--debug', 'debug logs on stderr (including the embedded server log)')
     .option('-q, --quiet', 'only warnings and errors on stderr')
+    .option('--no-color', 'no colours on stderr (also NO_COLOR=1); colours and progress show only on a terminal')
     .option('--lock-wait <ms>', 'how long to wait for another runner (default 60000)')
     .option('--lock-timeout <ms>', 'lock_timeout for revision statements; lock timeouts are retried (default 2000)')
     .option('--statement-timeout <ms>', 'statement_timeout for revision statements, 0 = none (default 0)')
@@ -291,7 +297,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return 2;
     }
-    const output = context?.output ?? new Output(argv.includes('--json'), 'info');
+    const output = context?.output ?? new Output(argv.includes('--json'), 'info', detectTerminal({ color: !argv.includes('--no-color') }));
     return output.error(error);
   }
 }

@@ -3,6 +3,8 @@ import { resolveDowngradeTarget, resolveUpgradeTarget, type Direction } from '..
 import { readHeads } from '../runner/version-table.js';
 import type { CommandContext } from './command-context.js';
 import { describeHeads } from './describe-heads.js';
+import { formatDuration } from './output.js';
+import { plural } from '../plural.js';
 
 export interface MigrateFlags {
   singleTransaction?: boolean;
@@ -40,10 +42,10 @@ export async function runMigration(context: CommandContext, direction: Direction
     const lines = [
       result.done.length === 0
         ? `Nothing to do: the database is at ${where}.`
-        : `${direction === 'up' ? 'Upgraded' : 'Downgraded'} ${result.done.length} revision(s) in ${totalMs} ms; the database is at ${where}.`,
+        : `${direction === 'up' ? 'Upgraded' : 'Downgraded'} ${plural(result.done.length, 'revision')} in ${formatDuration(totalMs)}; the database is at ${where}.`,
     ];
     if (result.adopted.length > 0) {
-      lines.push(`Recorded the checksums of ${result.adopted.length} applied revision(s) that had no history yet (adopted): ${result.adopted.join(', ')}.`);
+      lines.push(`Recorded the checksums of ${plural(result.adopted.length, 'applied revision')} that had no history yet (adopted): ${result.adopted.join(', ')}.`);
     }
     if (result.doneByOthers.length > 0) {
       lines.push(`Another runner applied ${result.doneByOthers.join(', ')} while this one waited; nothing was applied twice.`);
@@ -64,6 +66,6 @@ export async function runMigration(context: CommandContext, direction: Direction
 
 function progressLine(step: StepDone): string {
   const verb = step.direction === 'up' ? 'Running upgrade' : 'Running downgrade';
-  const retries = step.retries > 0 ? `, after ${step.retries} lock retries` : '';
-  return `${verb} ${step.revision}, ${step.message} (${step.durationMs} ms${retries})`;
+  const retries = step.retries > 0 ? `, after ${plural(step.retries, 'lock retry', 'lock retries')}` : '';
+  return `${verb} ${step.revision}, ${step.message} (${formatDuration(step.durationMs)}${retries})`;
 }

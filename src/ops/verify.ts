@@ -4,6 +4,7 @@ import { messageOf } from '../errors.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { readHeads, VERSION_TABLE } from '../runner/version-table.js';
 import { describeSchema } from '../schema/describe-schema.js';
+import { plural } from '../plural.js';
 
 /** The seed's health check (scripts/verify_migration.py) required these. */
 export const REQUIRED_TABLES = ['games', 'user_game_collection', 'game_playthrough', 'user_sessions'] as const;
@@ -117,7 +118,7 @@ async function checkVersionTable(client: pg.Client, graph: RevisionGraph, heads:
   const implied = graph.headsOf(graph.appliedFrom(heads));
   const redundant = heads.filter((id) => !implied.includes(id));
   if (redundant.length > 0) throw new Error(`${VERSION_TABLE} lists ${redundant.join(', ')}, an ancestor of another row: it must hold only heads.`);
-  return `${heads.length} row(s): ${heads.join(', ')}`;
+  return `${plural(heads.length, 'row')}: ${heads.join(', ')}`;
 }
 
 /** The committed description, without its comment header (written by `npm run schema:dump`). */
@@ -143,5 +144,5 @@ function lineDiff(expected: string, live: string): string {
     ...[...expectedLines].filter((l) => !liveLines.has(l)).map((l) => `- ${l}`),
     ...[...liveLines].filter((l) => !expectedLines.has(l)).map((l) => `+ ${l}`),
   ];
-  return `${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n… ${lines.length - 20} more line(s)` : ''}\n(- committed, + live)`;
+  return `${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n… ${plural(lines.length - 20, 'more line')}` : ''}\n(- committed, + live)`;
 }

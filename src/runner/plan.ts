@@ -1,6 +1,7 @@
 import { PlayLaterError } from '../errors.js';
 import type { Revision } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
+import { plural } from '../plural.js';
 
 export type Direction = 'up' | 'down';
 
@@ -27,7 +28,7 @@ export function resolveUpgradeTarget(graph: RevisionGraph, reference: string, ap
     const count = Number(relative[1]);
     const pending = graph.order.filter((r) => !applied.has(r.id));
     if (count === 0 || count > pending.length) {
-      throw new PlayLaterError('E_REVISION_RANGE', `Cannot upgrade ${reference}: ${pending.length} revision(s) are pending.`, {
+      throw new PlayLaterError('E_REVISION_RANGE', `Cannot upgrade ${reference}: ${plural(pending.length, 'revision is', 'revisions are')} pending.`, {
         hint: pending.length === 0 ? 'The database is already at head.' : `Use +1 … +${pending.length}, or head.`,
       });
     }
@@ -54,7 +55,7 @@ export function resolveDowngradeTarget(graph: RevisionGraph, reference: string, 
       });
     }
     if (count === 0 || count > removable.length) {
-      throw new PlayLaterError('E_REVISION_RANGE', `Cannot downgrade ${reference}: only ${removable.length} revision(s) are applied.`, {
+      throw new PlayLaterError('E_REVISION_RANGE', `Cannot downgrade ${reference}: only ${plural(removable.length, 'revision is', 'revisions are')} applied.`, {
         hint: `Use -1 … -${removable.length}, or base.`,
       });
     }

@@ -2,6 +2,8 @@ import type { RunnerSettings } from '../runner/executor.js';
 import { runToTarget } from '../runner/executor.js';
 import { resolveUpgradeTarget } from '../runner/plan.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
+import { plural } from '../plural.js';
+import { runSilently, type Phase } from '../progress.js';
 import { applyDeclaredSchema, readDeclaredSchema } from './declared-schema.js';
 import { BOOKKEEPING_TABLES, quoteIdent } from './describe-schema.js';
 import { withScratchDatabases, type ScratchDatabase } from './scratch-databases.js';
@@ -17,6 +19,8 @@ export interface DeclaredAndHeadOptions {
   schemaDir: string;
   graph: RevisionGraph;
   settings: RunnerSettings;
+  /** Shows each phase (the CLI: on a terminal, with its time). */
+  phase?: Phase;
 }
 
 /**
@@ -29,11 +33,13 @@ export async function withDeclaredAndHead<T>(
   work: (pair: DeclaredAndHead) => Promise<T>,
 ): Promise<T> {
   const files = readDeclaredSchema(options.schemaDir);
+  const { graph, phase = runSilently } = options;
   return withScratchDatabases(serverUrl, ['declared', 'head'], async ({ declared, head }) => {
-    await applyDeclaredSchema(declared.client, files);
-    const { graph } = options;
-    await runToTarget({ client: head.client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: options.settings, directUrl: head.url });
-    for (const table of BOOKKEEPING_TABLES) await head.client.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+    await phase(`declared schema (${plural(files.length, 'file')}) built in a scratch database`, () => applyDeclaredSchema(declared.client, files));
+    await phase(`${plural(graph.order.length, 'revision')} applied to a scratch database`, async () => {
+      await runToTarget({ client: head.client, graph, target: resolveUpgradeTarget(graph, 'heads', new Set()), settings: options.settings, directUrl: head.url });
+      for (const table of BOOKKEEPING_TABLES) await head.client.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+    });
     return work({ declared, head });
   });
 }

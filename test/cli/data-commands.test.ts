@@ -93,10 +93,11 @@ describe('data commands', () => {
     const first = await runCli(['setup'], { env, timeoutMs: 120_000 });
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/loading the demo data set/);
+    expect(first.stderr, 'npm start ends with what to do next').toMatch(/Next:\n {2}npm run db .*\n {2}npx play-later-db psql/);
     const second = await runCli(['--json', 'demo-data'], { env, timeoutMs: 120_000 });
     expect(JSON.parse(second.stdout)).toMatchObject({ collectionAdded: 0, playthroughsAdded: 0 });
     const again = await runCli(['setup'], { env, timeoutMs: 120_000 });
     expect(again.code).toBe(0);
     expect(again.stderr).not.toMatch(/loading the demo data set/);
-  });
+  }, 360_000); // three CLI runs, each starting the embedded server (up to 120 s each on a loaded machine)
 });

@@ -72,7 +72,7 @@ describe('revision checksums', () => {
       const result = await runCli(['upgrade', 'head'], { env: fixtures.env(adopted.url) });
       expect(result.code, result.stderr).toBe(0);
       const seed = PROJECT.order.slice(0, PROJECT.order.indexOf(SEED_REVISION) + 1);
-      expect(result.stdout).toContain(`Recorded the checksums of ${seed.length} applied revision(s) that had no history yet (adopted): ${seed.join(', ')}.`);
+      expect(result.stdout).toContain(`Recorded the checksums of ${seed.length} applied revisions that had no history yet (adopted): ${seed.join(', ')}.`);
       const rows = await loader.query(`SELECT revision, direction FROM public.play_later_revision_history ORDER BY id`);
       expect(rows.rows.map((row) => `${row.revision} ${row.direction}`)).toEqual([
         ...seed.map((id) => `${id} adopt`),

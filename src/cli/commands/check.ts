@@ -23,10 +23,13 @@ export async function checkCommand(context: CommandContext, flags: CheckFlags): 
   const { config, output } = context;
   const graph = await context.graph();
   await context.withDatabase(async ({ client, url, displayUrl }) => {
-    const { declaredText, headText } = await withDeclaredAndHead(config.directDatabaseUrl ?? url, { schemaDir: config.schemaDir, graph, settings: config }, async ({ declared, head }) => ({
-      declaredText: await describeForComparison(declared.client),
-      headText: await describeForComparison(head.client),
-    }));
+    const schemas = { schemaDir: config.schemaDir, graph, settings: config, phase: output.phase };
+    const { declaredText, headText } = await withDeclaredAndHead(config.directDatabaseUrl ?? url, schemas, ({ declared, head }) =>
+      output.phase('both schemas described and compared', async () => ({
+        declaredText: await describeForComparison(declared.client),
+        headText: await describeForComparison(head.client),
+      })),
+    );
     const disagreements: Disagreement[] = [];
     const declaredDiff = schemaTextDiff("revisions' head", headText, `declared schema (${config.schemaDir})`, declaredText);
     if (declaredDiff) {
