@@ -104,6 +104,11 @@ export const ERROR_CODES = {
     when: "a revision failed: the revision, the direction and the SQL error are named; the database stays at the revision before it",
     hint: "Fix the revision (or the data it trips on) and run again; the database stays at the revision before it.",
   },
+  E_REVISION_PLACEHOLDER: {
+    exit: 1,
+    when: "`upgrade` (online or `--sql`) would run a revision file that still holds the placeholder of `revision -m`; the file is named and nothing runs",
+    hint: "Write up() and down() in that file and delete the placeholder lines.",
+  },
   E_REVISION_EXISTS: {
     exit: 1,
     when: "`revision -m` would overwrite a file",
@@ -117,7 +122,7 @@ export const ERROR_CODES = {
   E_MULTIPLE_HEADS: {
     exit: 2,
     when: "`head` (or `revision -m` without `--parents`) while the graph has several heads",
-    hint: "Name the head to use, or join the heads with play-later-db merge heads.",
+    hint: 'Name the head to use, or join the heads with play-later-db merge -m "…".',
   },
   E_VERSION_UNKNOWN: {
     exit: 1,

@@ -111,7 +111,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   program
     .command('revision')
-    .description('write a new revision file whose parent is the current head')
+    .description('write a new revision file whose parent is the current head (up and down hold a placeholder that upgrade refuses until replaced)')
     .requiredOption('-m, --message <message>', 'what the revision changes')
     .option('--parents <ids>', 'parent revision(s), comma-separated; several make a merge revision')
     .option('--autogenerate', 'write up and down from the difference between the revisions\' head and the declared schema')
@@ -119,6 +119,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       run(async (ctx, flags: { message?: string; parents?: string; autogenerate?: boolean }) => {
         const { revisionCommand } = await import('./commands/revision.js');
         await revisionCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('merge')
+    .description('write a merge revision whose parents are the given revisions (default: every head), so the graph has one head again')
+    .argument('[revisions...]', 'revision ids or unique prefixes (default: the heads)')
+    .option('-m, --message <message>', 'what the merge joins (default: "Merge <a> and <b>")')
+    .action(
+      run(async (ctx, revisions: string[], flags: { message?: string }) => {
+        const { mergeCommand } = await import('./commands/revision.js');
+        await mergeCommand(ctx, revisions, flags);
       }),
     );
   program

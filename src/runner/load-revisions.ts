@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PlayLaterError, messageOf } from '../errors.js';
-import { toRevision, type Revision } from './revision.js';
+import { PLACEHOLDER_MARKER, toRevision, type Revision } from './revision.js';
 
 /** The package root: revision modules compiled on demand resolve `kysely` from its node_modules. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -58,7 +58,7 @@ export async function loadRevisions(revisionsDir: string): Promise<Revision[]> {
           data: { file: source.file },
         });
       }
-      return toRevision(exports, source.file, source.checksum);
+      return { ...toRevision(exports, source.file, source.checksum), placeholder: source.source.includes(PLACEHOLDER_MARKER) };
     }),
   );
 }

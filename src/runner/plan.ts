@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { PlayLaterError } from '../errors.js';
-import type { Revision } from './revision.js';
+import { PLACEHOLDER_MARKER, type Revision } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
 import { plural } from '../plural.js';
 
@@ -87,7 +88,16 @@ export function resolveDowngradeTarget(graph: RevisionGraph, reference: string, 
 export function planSteps(graph: RevisionGraph, applied: ReadonlySet<string>, target: Target): PlannedStep[] {
   const desired = target.desired(applied);
   if (target.direction === 'up') {
-    return graph.order.filter((r) => desired.has(r.id) && !applied.has(r.id)).map((revision) => ({ revision, direction: 'up' }));
+    const pending = graph.order.filter((r) => desired.has(r.id) && !applied.has(r.id));
+    const unfinished = pending.filter((r) => r.placeholder);
+    if (unfinished.length > 0) {
+      const files = unfinished.map((r) => path.relative(process.cwd(), r.file));
+      throw new PlayLaterError('E_REVISION_PLACEHOLDER', `Not upgrading: ${files.join(', ')} still ${unfinished.length === 1 ? 'holds' : 'hold'} the placeholder of \`revision -m\`.`, {
+        hint: `Write the change in up() and its undo in down(), and delete the lines marked ${PLACEHOLDER_MARKER}; nothing was run.`,
+        data: { revisions: unfinished.map((r) => r.id), files },
+      });
+    }
+    return pending.map((revision) => ({ revision, direction: 'up' }));
   }
   return [...graph.order]
     .reverse()
@@ -101,7 +111,7 @@ export function singleHead(graph: RevisionGraph): string {
     throw new PlayLaterError('E_REVISION_UNKNOWN', 'There are no revisions.', { hint: 'Create one with `play-later-db revision -m "message"`.' });
   }
   throw new PlayLaterError('E_MULTIPLE_HEADS', `There are several heads: ${graph.heads.join(', ')}.`, {
-    hint: 'Upgrade to `heads` or to one id, or write a merge revision (`revision -m "merge" --parents a,b`).',
+    hint: 'Upgrade to `heads` or to one id, or join the heads with a merge revision (`play-later-db merge -m "…"`).',
     data: { heads: graph.heads },
   });
 }

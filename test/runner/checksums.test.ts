@@ -3,7 +3,7 @@
  * applied revision makes upgrade refuse (E_CHECKSUM_MISMATCH naming the file) until
  * `checksum accept`; a database migrated by the seed's Alembic (no history) is adopted.
  */
-import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
@@ -60,6 +60,19 @@ describe('revision checksums', () => {
       expect(row.checksum).toBe(sha256(readFileSync(fileOf(row.revision), 'utf8')));
       expect(row.file).toBe(path.basename(fileOf(row.revision)));
       expect(row.host).toMatch(new RegExp(`^${os.hostname()} pid \\d+$`));
+    }
+  });
+
+  it('renaming applied revision files changes nothing: ids come from the content and checksums are over it', async () => {
+    const names = readdirSync(fixtures.dir).filter((name) => name.endsWith('.ts'));
+    const renamed = (name: string): string => name.replace(/\.ts$/, '_renamed.ts');
+    for (const name of names) renameSync(path.join(fixtures.dir, name), path.join(fixtures.dir, renamed(name)));
+    try {
+      const result = await cli('upgrade', PROJECT.head);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/Nothing to do/);
+    } finally {
+      for (const name of names) renameSync(path.join(fixtures.dir, renamed(name)), path.join(fixtures.dir, name));
     }
   });
 
