@@ -18,7 +18,7 @@ CREATE TABLE user_game_collection (
     CONSTRAINT uq_collection_id_user_game UNIQUE (id, user_id, game_id),
     CONSTRAINT ck_acquisition_type CHECK (acquisition_type IN ('PHYSICAL', 'DIGITAL', 'SUBSCRIPTION', 'BORROWED', 'RENTAL')),
     CONSTRAINT ck_priority_range CHECK (priority >= 1 AND priority <= 5),
-    -- Checked only when a row is written (SEED-NOTES item 8).
+    -- Checked only when a row is written (docs/seed-notes.md item 8).
     CONSTRAINT ck_acquired_not_future CHECK (acquired_at <= CURRENT_TIMESTAMP)
 );
 COMMENT ON COLUMN user_game_collection.user_id IS 'AWS Cognito sub';

@@ -1,4 +1,4 @@
--- Per-user stats: a table kept by refresh_user_stats(), not a view (SEED-NOTES items 2 and 3).
+-- Per-user stats: a table kept by refresh_user_stats(), not a view (docs/seed-notes.md items 2 and 3).
 -- Nothing refreshes it automatically: the data layer calls refresh_user_stats(user) in the
 -- transaction that writes that user's collection or playthroughs.
 CREATE TABLE user_game_stats (

@@ -5,7 +5,7 @@
 #   test/fixtures/seed-alembic/alembic-005-dump.sql a plain pg_dump of it: the schema, its alembic_version row
 #                                                   and the materialized view's REFRESH (it holds no other rows)
 # Needs Debian's python3-alembic python3-sqlalchemy python3-psycopg2 and a PostgreSQL (default:
-# Debian's 15, as SEED-NOTES.md used) whose initdb/pg_ctl/pg_dump are in PG_BIN. It runs a
+# Debian's 15, as docs/seed-notes.md used) whose initdb/pg_ctl/pg_dump are in PG_BIN. It runs a
 # throw-away cluster in a temporary folder on a free port and removes it afterwards.
 #   scripts/seed-alembic/regenerate.sh        (from the project root; as root the cluster runs as `postgres`)
 set -euo pipefail

@@ -2,7 +2,7 @@ import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-
 import type { DatabaseSession, SessionOptions } from '../db/database-session.js';
 import type { Migrator, MigratorEvent } from '../runner/migrator.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
-import { Output } from './output.js';
+import { Output, detectTerminal } from './output.js';
 
 /** The options every command accepts (see main.ts). */
 export interface GlobalOptions {
@@ -15,6 +15,8 @@ export interface GlobalOptions {
   echoSql?: boolean;
   debug?: boolean;
   quiet?: boolean;
+  /** false with --no-color. */
+  color?: boolean;
   lockWait?: string;
   lockTimeout?: string;
   statementTimeout?: string;
@@ -26,7 +28,7 @@ export class CommandContext {
   readonly output: Output;
 
   constructor(private readonly options: GlobalOptions) {
-    this.output = new Output(Boolean(options.json), options.debug ? 'debug' : options.quiet ? 'warn' : 'info');
+    this.output = new Output(Boolean(options.json), options.debug ? 'debug' : options.quiet ? 'warn' : 'info', detectTerminal({ color: options.color }));
     const flags: ConfigInput = {
       databaseUrl: options.databaseUrl,
       directDatabaseUrl: options.directDatabaseUrl,

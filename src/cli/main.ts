@@ -1,7 +1,11 @@
+import { createRequire } from 'node:module';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { maskProcessTitle, maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
-import { Output } from './output.js';
+import { Output, detectTerminal } from './output.js';
+
+/** package.json is two folders up from both src/cli/ and dist/cli/. */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 const SCRATCH_URL_HELP = 'admin URL of a server where scratch databases may be created (default: a throw-away embedded server)';
 
@@ -15,6 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let context: CommandContext | undefined;
   const program = new Command('play-later-db')
     .description('Play Later database: revisions, deploys and checks for PostgreSQL 15-18.')
+    .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-d, --database-url <url>', 'libpq URL of the database (default: DATABASE_URL, else the embedded server)'))
     .option('--direct-database-url <url>', 'direct (not pooled) URL for non-transactional revisions (default: DIRECT_DATABASE_URL, else the database URL)')
     .option('--revisions-dir <dir>', 'folder of revision files (default: migrations)')
@@ -24,6 +29,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--echo-sql', 'print every SQL statement sent (passwords masked) on stderr')
     .option('--debug', 'debug logs on stderr (including the embedded server log)')
     .option('-q, --quiet', 'only warnings and errors on stderr')
+    .option('--no-color', 'no colours on stderr (also NO_COLOR=1); colours and progress show only on a terminal')
     .option('--lock-wait <ms>', 'how long to wait for another runner (default 60000)')
     .option('--lock-timeout <ms>', 'lock_timeout for revision statements; lock timeouts are retried (default 2000)')
     .option('--statement-timeout <ms>', 'statement_timeout for revision statements, 0 = none (default 0)')
@@ -108,7 +114,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   program
     .command('revision')
-    .description('write a new revision file whose parent is the current head')
+    .description('write a new revision file whose parent is the current head (up and down hold a placeholder that upgrade refuses until replaced)')
     .requiredOption('-m, --message <message>', 'what the revision changes')
     .option('--parents <ids>', 'parent revision(s), comma-separated; several make a merge revision')
     .option('--autogenerate', 'write up and down from the difference between the revisions\' head and the declared schema, and refresh the generated files')
@@ -117,6 +123,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       run(async (ctx, flags: { message?: string; parents?: string; autogenerate?: boolean; scratchUrl?: string }) => {
         const { revisionCommand } = await import('./commands/revision.js');
         await revisionCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('merge')
+    .description('write a merge revision whose parents are the given revisions (default: every head), so the graph has one head again')
+    .argument('[revisions...]', 'revision ids or unique prefixes (default: the heads)')
+    .option('-m, --message <message>', 'what the merge joins (default: "Merge <a> and <b>")')
+    .action(
+      run(async (ctx, revisions: string[], flags: { message?: string }) => {
+        const { mergeCommand } = await import('./commands/revision.js');
+        await mergeCommand(ctx, revisions, flags);
       }),
     );
   program
@@ -226,6 +243,37 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
 
   program
+    .command('serve')
+    .description('run the embedded database at head (with the demo data when empty) until Ctrl-C; npm run db')
+    .option('--port <port>', 'port to listen on, 0 for any free one (default 54320)')
+    .action(
+      run(async (ctx, flags: { port?: string }) => {
+        const { serveCommand } = await import('./commands/serve.js');
+        await serveCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('url')
+    .description('print the connection string of the database (DATABASE_URL, else the one serve runs)')
+    .option('--show-password', 'print the password too (e.g. export DATABASE_URL=$(play-later-db url --show-password))')
+    .action(
+      run(async (ctx, flags: { showPassword?: boolean }) => {
+        const { urlCommand } = await import('./commands/serve.js');
+        urlCommand(ctx, flags);
+      }),
+    );
+  program
+    .command('psql')
+    .description('open psql on the database (DATABASE_URL, else the one serve runs); arguments after -- go to psql')
+    .argument('[psql-args...]', 'passed to psql, e.g. -- -c "select count(*) from games"')
+    .action(
+      run(async (ctx, args: string[]) => {
+        const { psqlCommand } = await import('./commands/serve.js');
+        await psqlCommand(ctx, args);
+      }),
+    );
+
+  program
     .command('demo-data')
     .description('load the demo data set (a few hundred games, a few users); idempotent')
     .action(
@@ -289,7 +337,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return 2;
     }
-    const output = context?.output ?? new Output(argv.includes('--json'), 'info');
+    const output = context?.output ?? new Output(argv.includes('--json'), 'info', detectTerminal({ color: !argv.includes('--no-color') }));
     return output.error(error);
   }
 }

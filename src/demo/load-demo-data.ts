@@ -6,6 +6,7 @@ import type { Database } from '../repositories/connection.js';
 import { IMPORT_COLUMNS, csvLine, importGamesCsv } from '../repositories/game-import.js';
 import { refreshStatsOfUsers } from '../repositories/stats.repository.js';
 import { DEMO_USERS, demoDataSet } from './demo-data-set.js';
+import { plural } from '../plural.js';
 
 export interface DemoLoadResult {
   games: number;
@@ -22,7 +23,7 @@ export interface DemoLoadResult {
 export async function loadDemoData(client: pg.Client, log: (line: string) => void = () => undefined): Promise<DemoLoadResult> {
   const data = demoDataSet();
   const csv = [csvLine([...IMPORT_COLUMNS]), ...data.games.map((game) => csvLine(IMPORT_COLUMNS.map((column) => game[column] ?? null)))];
-  const imported = await importGamesCsv(client, Readable.from(csv), { progressEvery: 100, onProgress: ({ rows }) => log(`games: ${rows} rows read`) });
+  const imported = await importGamesCsv(client, Readable.from(csv), { progressEvery: 100, onProgress: ({ rows }) => log(`games: ${plural(rows, 'row')} read`) });
   log(`games: ${imported.inserted} added, ${imported.updated} updated`);
 
   const db = kyselyOn(client) as Kysely<Database>;

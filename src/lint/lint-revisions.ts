@@ -1,3 +1,5 @@
+import { plural } from '../plural.js';
+import { runSilently, type Phase } from '../progress.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,14 +41,19 @@ export interface LintOptions {
   timeouts: TimeoutSettings;
   /** A server where a scratch database may be created and dropped; default: a throw-away embedded one. */
   scratchAdminUrl?: string;
+  /** Shows each phase (the CLI: on a terminal, with its time). */
+  phase?: Phase;
 }
 
 /** Lints the SQL every revision sends (captured on a scratch database) with squawk. */
 export async function lintRevisions(options: LintOptions): Promise<LintReport> {
   const exemptions = readLintExemptions(options.revisionsDir);
   for (const exemption of exemptions) options.graph.get(exemption.revision); // an unknown revision is an error
-  const captured = await withScratchServer(options.scratchAdminUrl, async (server) => captureRevisionSql((await server.database('lint')).client, options.graph));
-  const revisions = await lintCaptured(captured, options.timeouts, exemptions);
+  const phase = options.phase ?? runSilently;
+  const captured = await phase(`SQL of ${plural(options.graph.order.length, 'revision')} captured on a scratch database`, () =>
+    withScratchServer(options.scratchAdminUrl, async (server) => captureRevisionSql((await server.database('lint')).client, options.graph)),
+  );
+  const revisions = await phase(`squawk run on ${plural(captured.length, 'revision')}`, () => lintCaptured(captured, options.timeouts, exemptions));
   const used = new Set(revisions.flatMap((r) => r.findings.filter((f) => f.exemptedBecause !== null).map((f) => `${r.revision} ${f.rule}`)));
   const unusedExemptions = exemptions.filter((e) => !used.has(`${e.revision} ${e.rule}`));
   const failures = revisions.reduce((sum, r) => sum + r.findings.filter((f) => f.exemptedBecause === null).length, 0) + unusedExemptions.length;

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { PlayLaterError, messageOf } from '../errors.js';
+import { platformBinaryPath } from '../platform-binaries.js';
 
 /**
  * How squawk is run. Rules left out, and why:
@@ -38,20 +39,17 @@ export interface SquawkFinding {
 }
 
 /**
- * squawk's binary, from its platform package. We depend on @squawk-cli/linux-x64 directly rather
- * than on the squawk-cli wrapper: the wrapper lists every platform as an optional dependency, and
- * the registry reachable here lacks some of them, which leaves package-lock.json out of sync for npm ci.
+ * squawk's binary, from its platform package (optionalDependencies list one per supported
+ * platform). Not the squawk-cli wrapper: it lists every platform as an optional dependency, and the
+ * registry reachable here lacks some of them, which leaves package-lock.json out of sync for npm ci.
  */
 function squawkBinary(): string {
-  const require = createRequire(import.meta.url);
-  const platformPackage = `@squawk-cli/${process.platform}-${process.arch}`;
-  try {
-    return require.resolve(`${platformPackage}/bin/squawk`);
-  } catch (error) {
-    throw new PlayLaterError('E_LINT', `The squawk binary for ${process.platform}-${process.arch} is not installed (${platformPackage}): ${messageOf(error)}`, {
-      hint: `Lint runs where squawk ships a binary that package.json installs (linux-x64); install ${platformPackage} on this platform.`,
-    });
-  }
+  return platformBinaryPath({
+    scope: '@squawk-cli',
+    file: 'bin/squawk',
+    feature: 'lint (squawk)',
+    instead: 'every other command works; lint runs in CI',
+  });
 }
 
 /** Lints SQL files with squawk and returns every finding (squawk exits 1 when it finds any). */

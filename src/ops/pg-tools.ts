@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { PlayLaterError } from '../errors.js';
+import { PlayLaterError, type ErrorCode } from '../errors.js';
 import { runTool } from './run-tool.js';
 
 export interface PgTool {
@@ -14,9 +14,15 @@ export interface PgTool {
  * Finds pg_dump or pg_restore new enough for a server: pg_dump refuses a server of a newer major
  * version (Debian 12's pg_dump 15 cannot dump PostgreSQL 18), so the choice is checked before use,
  * not discovered from a failed dump. Looks in pgBinDir when set, else on PATH and in Debian's
- * /usr/lib/postgresql/<major>/bin, and takes the newest one found.
+ * /usr/lib/postgresql/<major>/bin, and takes the newest one found. psql (for `play-later-db psql`)
+ * works with any server version: pass 0.
  */
-export async function findPgTool(name: 'pg_dump' | 'pg_restore', serverMajor: number, pgBinDir: string | undefined): Promise<PgTool> {
+export async function findPgTool(
+  name: 'pg_dump' | 'pg_restore' | 'psql',
+  serverMajor: number,
+  pgBinDir: string | undefined,
+  errorCode: ErrorCode = 'E_BACKUP',
+): Promise<PgTool> {
   const candidates = pgBinDir ? [path.join(pgBinDir, name)] : [...onPath(name), ...debianVersions(name)];
   const found: PgTool[] = [];
   for (const candidate of new Set(candidates)) {
@@ -28,8 +34,10 @@ export async function findPgTool(name: 'pg_dump' | 'pg_restore', serverMajor: nu
   const best = found[0];
   if (best && best.major >= serverMajor) return best;
   const seen = found.length > 0 ? found.map((tool) => `${tool.path} is ${tool.version}`).join('; ') : `no ${name} found${pgBinDir ? ` in ${pgBinDir}` : ' on PATH nor in /usr/lib/postgresql/*/bin'}`;
-  throw new PlayLaterError('E_BACKUP', `${name} must be of the server's major version (${serverMajor}) or newer: ${seen}.`, {
-    hint: `Install the PostgreSQL ${serverMajor} client programs (Debian: postgresql-client-${serverMajor}), or point PLAY_LATER_PG_BIN_DIR (config key pgBinDir) at the folder holding a ${name} ${serverMajor} or newer.`,
+  const wanted = serverMajor > 0 ? `${name} must be of the server's major version (${serverMajor}) or newer` : `${name} is needed`;
+  const client = serverMajor > 0 ? `PostgreSQL ${serverMajor} client programs (Debian: postgresql-client-${serverMajor})` : 'PostgreSQL client programs (Debian: postgresql-client; macOS: brew install libpq)';
+  throw new PlayLaterError(errorCode, `${wanted}: ${seen}.`, {
+    hint: `Install the ${client}, or point PLAY_LATER_PG_BIN_DIR (config key pgBinDir) at the folder holding ${serverMajor > 0 ? `a ${name} ${serverMajor} or newer` : name}.`,
     data: { tool: name, serverMajor, found },
   });
 }

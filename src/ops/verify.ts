@@ -8,6 +8,7 @@ import { describeSchema } from '../schema/describe-schema.js';
 import { GENERATE_COMMAND } from '../schema/schema-file.js';
 import type { RoleNames } from '../security/roles.js';
 import { probeLeastPrivilege } from './verify-security.js';
+import { plural } from '../plural.js';
 
 /** The seed's health check (scripts/verify_migration.py) required these. */
 export const REQUIRED_TABLES = ['games', 'user_game_collection', 'game_playthrough', 'user_sessions'] as const;
@@ -122,7 +123,7 @@ async function checkVersionTable(client: pg.Client, graph: RevisionGraph, heads:
   const implied = graph.headsOf(graph.appliedFrom(heads));
   const redundant = heads.filter((id) => !implied.includes(id));
   if (redundant.length > 0) throw new Error(`${VERSION_TABLE} lists ${redundant.join(', ')}, an ancestor of another row: it must hold only heads.`);
-  return `${heads.length} row(s): ${heads.join(', ')}`;
+  return `${plural(heads.length, 'row')}: ${heads.join(', ')}`;
 }
 
 /**
@@ -156,5 +157,5 @@ function lineDiff(expected: string, live: string): string {
     ...[...expectedLines].filter((l) => !liveLines.has(l)).map((l) => `- ${l}`),
     ...[...liveLines].filter((l) => !expectedLines.has(l)).map((l) => `+ ${l}`),
   ];
-  return `${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n… ${lines.length - 20} more line(s)` : ''}\n(- committed, + live)`;
+  return `${lines.slice(0, 20).join('\n')}${lines.length > 20 ? `\n… ${plural(lines.length - 20, 'more line')}` : ''}\n(- committed, + live)`;
 }

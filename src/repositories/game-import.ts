@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataError, mapDatabaseError } from './database-errors.js';
 import { checkGameInput, type GameInput } from './games.repository.js';
+import { plural } from '../plural.js';
 
 export const IMPORT_COLUMNS = [
   'igdb_id', 'title', 'hltb_id', 'steam_app_id', 'description', 'cover_image_id', 'release_date', 'main_story', 'main_extra', 'completionist',
@@ -111,7 +112,7 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
     }
     if (badCount > 0) {
       badRows.sort((a, b) => a.line - b.line);
-      throw new DataError('E_VALIDATION', `${badCount} bad row(s) of ${rows}; nothing was imported. ${badRows.slice(0, 5).map(describeBadRow).join('; ')}`, {
+      throw new DataError('E_VALIDATION', `${plural(badCount, 'bad row')} of ${rows}; nothing was imported. ${badRows.slice(0, 5).map(describeBadRow).join('; ')}`, {
         field: badRows[0]?.field,
         hint: 'Fix the rows listed (line numbers count the header as line 1) and import again.',
         data: { badRows, badCount },

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PlayLaterError, messageOf } from '../errors.js';
-import { toRevision, type Revision, type RevisionModule } from './revision.js';
+import { PLACEHOLDER_MARKER, toRevision, type Revision, type RevisionModule } from './revision.js';
 
 /** The package root: revision modules compiled on demand resolve `kysely` from its node_modules. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,7 +81,7 @@ export async function loadRevisions(revisionsDir: string): Promise<Revision[]> {
 function lazyRevision(source: RevisionSource, declaration: RevisionDeclaration): Revision {
   let loaded: Promise<Revision> | undefined;
   const load = (): Promise<Revision> => (loaded ??= importRevision(source).then((exports) => toRevision(exports, source.file, source.checksum)));
-  return toRevision(
+  const revision = toRevision(
     {
       ...declaration,
       up: async (...args: Parameters<Revision['up']>) => (await load()).up(...args),
@@ -90,6 +90,7 @@ function lazyRevision(source: RevisionSource, declaration: RevisionDeclaration):
     source.file,
     source.checksum,
   );
+  return { ...revision, placeholder: source.source.includes(PLACEHOLDER_MARKER) };
 }
 
 async function importRevision(source: RevisionSource): Promise<Record<string, unknown>> {

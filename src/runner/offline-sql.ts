@@ -8,6 +8,7 @@ import type { RevisionGraph } from './revision-graph.js';
 import { CREATE_HISTORY_TABLE_SQL, historyInsertSql } from './revision-history.js';
 import { sqlLiteral } from './sql-literal.js';
 import { CREATE_VERSION_TABLE_SQL, VERSION_TABLE, versionUpdateSql } from './version-table.js';
+import { plural } from '../plural.js';
 
 /** Who the history table names as the runner of offline SQL (the server adds user and application). */
 const OFFLINE_HOST = 'offline SQL (play-later-db --sql)';
@@ -75,7 +76,7 @@ export async function renderOfflineSql(options: OfflineOptions): Promise<string>
   let heads = graph.headsOf(applied);
   const steps = planSteps(graph, applied, target);
   const lines = [
-    `-- play-later-db offline SQL: ${target.direction === 'up' ? 'upgrade' : 'downgrade'} from ${heads.join(', ') || '<base>'} to ${target.description} (${steps.length} revision(s)).`,
+    `-- play-later-db offline SQL: ${target.direction === 'up' ? 'upgrade' : 'downgrade'} from ${heads.join(', ') || '<base>'} to ${target.description} (${plural(steps.length, 'revision')}).`,
     '-- Run it with: psql -v ON_ERROR_STOP=1 -f <this file>. Each revision commits on its own; a guard stops the script',
     '-- when the database is not at the revision it expects.',
     '',

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { PlayLaterError } from '../errors.js';
-import type { Revision } from './revision.js';
+import { PLACEHOLDER_MARKER, type Revision } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
+import { plural } from '../plural.js';
 
 export type Direction = 'up' | 'down';
 
@@ -27,7 +29,7 @@ export function resolveUpgradeTarget(graph: RevisionGraph, reference: string, ap
     const count = Number(relative[1]);
     const pending = graph.order.filter((r) => !applied.has(r.id));
     if (count === 0 || count > pending.length) {
-      throw new PlayLaterError('E_REVISION_RANGE', `Cannot upgrade ${reference}: ${pending.length} revision(s) are pending.`, {
+      throw new PlayLaterError('E_REVISION_RANGE', `Cannot upgrade ${reference}: ${plural(pending.length, 'revision is', 'revisions are')} pending.`, {
         hint: pending.length === 0 ? 'The database is already at head.' : `Use +1 … +${pending.length}, or head.`,
       });
     }
@@ -54,7 +56,7 @@ export function resolveDowngradeTarget(graph: RevisionGraph, reference: string, 
       });
     }
     if (count === 0 || count > removable.length) {
-      throw new PlayLaterError('E_REVISION_RANGE', `Cannot downgrade ${reference}: only ${removable.length} revision(s) are applied.`, {
+      throw new PlayLaterError('E_REVISION_RANGE', `Cannot downgrade ${reference}: only ${plural(removable.length, 'revision is', 'revisions are')} applied.`, {
         hint: `Use -1 … -${removable.length}, or base.`,
       });
     }
@@ -86,7 +88,16 @@ export function resolveDowngradeTarget(graph: RevisionGraph, reference: string, 
 export function planSteps(graph: RevisionGraph, applied: ReadonlySet<string>, target: Target): PlannedStep[] {
   const desired = target.desired(applied);
   if (target.direction === 'up') {
-    return graph.order.filter((r) => desired.has(r.id) && !applied.has(r.id)).map((revision) => ({ revision, direction: 'up' }));
+    const pending = graph.order.filter((r) => desired.has(r.id) && !applied.has(r.id));
+    const unfinished = pending.filter((r) => r.placeholder);
+    if (unfinished.length > 0) {
+      const files = unfinished.map((r) => path.relative(process.cwd(), r.file));
+      throw new PlayLaterError('E_REVISION_PLACEHOLDER', `Not upgrading: ${files.join(', ')} still ${unfinished.length === 1 ? 'holds' : 'hold'} the placeholder of \`revision -m\`.`, {
+        hint: `Write the change in up() and its undo in down(), and delete the lines marked ${PLACEHOLDER_MARKER}; nothing was run.`,
+        data: { revisions: unfinished.map((r) => r.id), files },
+      });
+    }
+    return pending.map((revision) => ({ revision, direction: 'up' }));
   }
   return [...graph.order]
     .reverse()
@@ -100,7 +111,7 @@ export function singleHead(graph: RevisionGraph): string {
     throw new PlayLaterError('E_REVISION_UNKNOWN', 'There are no revisions.', { hint: 'Create one with `play-later-db revision -m "message"`.' });
   }
   throw new PlayLaterError('E_MULTIPLE_HEADS', `There are several heads: ${graph.heads.join(', ')}.`, {
-    hint: 'Upgrade to `heads` or to one id, or write a merge revision (`revision -m "merge" --parents a,b`).',
+    hint: 'Upgrade to `heads` or to one id, or join the heads with a merge revision (`play-later-db merge -m "…"`).',
     data: { heads: graph.heads },
   });
 }

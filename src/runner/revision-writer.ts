@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PlayLaterError } from '../errors.js';
-import { MAX_REVISION_ID_LENGTH } from './revision.js';
+import { MAX_REVISION_ID_LENGTH, PLACEHOLDER_MARKER } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
 
 /** Alembic's slug: the words of the message, lower-cased, cut at 40 characters on a word boundary. */
@@ -11,10 +12,15 @@ export function slugify(message: string, maxLength = 40): string {
   return slug;
 }
 
-/** The next id: one more than the highest numbered revision, 3 digits, then the slug, ≤ 32 characters. */
-export function nextRevisionId(graph: RevisionGraph, message: string): string {
+/**
+ * The next id: one more than the highest numbered revision (3 digits), a short random suffix, then
+ * the slug, at most 32 characters: `013_a1b2_add_wishlist`. Two branches that both add a revision
+ * take the same number but not the same id, so both files load side by side, the graph shows two
+ * heads, and `merge` joins them, as Alembic's random ids allow.
+ */
+export function nextRevisionId(graph: RevisionGraph, message: string, suffix = randomBytes(2).toString('hex')): string {
   const highest = Math.max(0, ...[...graph.byId.keys()].map((id) => Number.parseInt(id, 10)).filter(Number.isFinite));
-  const prefix = `${String(highest + 1).padStart(3, '0')}_`;
+  const prefix = `${String(highest + 1).padStart(3, '0')}_${suffix}_`;
   let slug = slugify(message, MAX_REVISION_ID_LENGTH - prefix.length).replace(/_+$/, '');
   if (!slug) slug = 'revision';
   return `${prefix}${slug}`;
@@ -64,7 +70,7 @@ export interface NewRevision {
   createDate: Date;
   /** False writes `export const transactional = false` (generated revisions with CONCURRENTLY steps). */
   transactional?: boolean;
-  /** Bodies of up and down, already indented; empty for a hand-written revision. */
+  /** Bodies of up and down, already indented; none: the template's placeholder (or a merge's nothing). */
   upBody?: string;
   downBody?: string;
 }
@@ -79,12 +85,36 @@ const NON_TRANSACTIONAL = `
 export const transactional = false;
 `;
 
+/** What `revision -m` writes for the author: when to go non-transactional, what lint demands. */
+const TEMPLATE_GUIDE = ` *
+ * Transactional (the default): up() runs in one transaction with the version update, under the
+ * runner's lock_timeout (retried on lock timeouts); a failure keeps nothing of it. Keep it so for
+ * DDL on small or new tables and for data fixes.
+ * Non-transactional: add \`export const transactional = false;\` only for statements that cannot
+ * run in a transaction: CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY. Each statement then
+ * commits on its own, so write each one to be re-runnable (IF [NOT] EXISTS): after a crash the
+ * whole revision runs again. Group DDL that must commit together in db.transaction().
+ *
+ * \`play-later-db lint\` (squawk) fails the revision on: CREATE INDEX without CONCURRENTLY on an
+ * existing table, a constraint or foreign key without NOT VALID (VALIDATE it in a later step), SET
+ * NOT NULL or a NOT NULL column without a default, column type changes, and, when
+ * non-transactional, statements that cannot be re-run. See docs/revisions.md.`;
+
+function placeholderBody(what: string): string {
+  return `  // ${PLACEHOLDER_MARKER}: ${what}, then delete this line and the next; upgrade refuses this file until then.
+  await sql\`SELECT 1\`.execute(db); // ${PLACEHOLDER_MARKER}`;
+}
+
 export function renderRevisionFile(revision: NewRevision): string {
   const parents =
     revision.parents.length === 0 ? 'null' : revision.parents.length === 1 ? `'${revision.parents[0]}'` : `[${revision.parents.map((p) => `'${p}'`).join(', ')}]`;
+  const merge = revision.parents.length > 1 && revision.upBody === undefined;
+  const guide = revision.upBody === undefined && !merge ? `\n${TEMPLATE_GUIDE}` : '';
+  const up = revision.upBody ?? (merge ? '  // A merge revision joins heads; it has nothing to run.' : placeholderBody('write the change'));
+  const down = revision.downBody ?? (merge ? '  // Nothing to undo.' : placeholderBody('write the exact undo of up()'));
   return `/**
  * ${revision.message}
- * Frozen once released: change the schema with a new revision, never by editing this one.
+ * Frozen once released: change the schema with a new revision, never by editing this one.${guide}
  */
 import { sql, type Kysely } from 'kysely';
 
@@ -94,11 +124,11 @@ export const message = ${JSON.stringify(revision.message)};
 export const createDate = '${revision.createDate.toISOString().replace(/\.\d{3}Z$/, 'Z')}';
 ${revision.transactional === false ? NON_TRANSACTIONAL : ''}
 export async function up(db: Kysely<any>): Promise<void> {
-${revision.upBody ?? '  await sql`SELECT 1`.execute(db); // replace with the change'}
+${up}
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-${revision.downBody ?? '  await sql`SELECT 1`.execute(db); // replace with the exact undo of up()'}
+${down}
 }
 `;
 }

@@ -45,9 +45,14 @@ export interface Revision {
   /** File it was loaded from, and the sha256 of its source text. */
   file: string;
   checksum: string;
+  /** The file still holds the placeholder of `revision -m`'s template: upgrading to it is refused. */
+  placeholder?: boolean;
   up: RevisionStep;
   down: RevisionStep;
 }
+
+/** Written by `revision -m` where the change goes; a file that still holds it is not finished. */
+export const PLACEHOLDER_MARKER = 'PLACEHOLDER(play-later-db)';
 
 /** The width of alembic_version.version_num. */
 export const MAX_REVISION_ID_LENGTH = 32;

@@ -1,5 +1,7 @@
 import { Migrator, type RunnerSettings } from '../runner/migrator.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
+import { plural } from '../plural.js';
+import { runSilently, type Phase } from '../progress.js';
 import { applyDeclaredSchema, readDeclaredSchema } from './declared-schema.js';
 import { BOOKKEEPING_TABLES, quoteIdent } from './describe-schema.js';
 import type { ScratchDatabase, ScratchServer } from './scratch-databases.js';
@@ -14,6 +16,8 @@ export interface DeclaredAndHead {
 export interface HeadOptions {
   graph: RevisionGraph;
   settings: RunnerSettings;
+  /** Shows each phase (the CLI: on a terminal, with its time). */
+  phase?: Phase;
 }
 
 /**

@@ -18,7 +18,9 @@ export async function generateDatabaseTypes(url: string): Promise<string> {
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
   try {
     const generated = await codegen.generate({
-      db,
+      // kysely 0.28 ships separate ESM and CommonJS declarations; kysely-codegen's (CommonJS) see the
+      // other copy of the same class, whose private fields make the two types incompatible.
+      db: db as unknown as Parameters<typeof codegen.generate>[0]['db'],
       dialect: new codegen.PostgresDialect(),
       excludePattern: `(${BOOKKEEPING_TABLES.join('|')})`,
       outFile: null,

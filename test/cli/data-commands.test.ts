@@ -97,10 +97,11 @@ describe('data commands', () => {
     expect(first.stderr).toMatch(/^The app connects as postgresql:\/\/play_later_app_login:\*\*\*@localhost:\d+\/play-later-db \(role play_later_app; password in .*app-password;/m);
     const appPassword = readFileSync(path.join(scratch, 'embedded', 'app-password'), 'utf8').trim();
     expect(first.stdout + first.stderr).not.toContain(appPassword);
+    expect(first.stderr, 'npm start ends with what to do next').toMatch(/Next:\n {2}npm run db .*\n {2}npx play-later-db psql/);
     const second = await runCli(['--json', 'demo-data'], { env, timeoutMs: 120_000 });
     expect(JSON.parse(second.stdout)).toMatchObject({ collectionAdded: 0, playthroughsAdded: 0 });
     const again = await runCli(['setup'], { env, timeoutMs: 120_000 });
     expect(again.code).toBe(0);
     expect(again.stderr).not.toMatch(/loading the demo data set/);
-  });
+  }, 360_000); // three CLI runs, each starting the embedded server (up to 120 s each on a loaded machine)
 });

@@ -1,9 +1,11 @@
 /**
- * The embedded server's failure paths: a damaged data folder gives E_EMBEDDED_START with the server
- * log's last lines; Ctrl-C (SIGINT) during a slow revision stops the server and exits non-zero.
+ * The embedded server's life through the real binary: a damaged data folder gives E_EMBEDDED_START
+ * with the server log's last lines; Ctrl-C (SIGINT) during a slow revision stops the server and
+ * exits non-zero; `serve` keeps it running for an app until Ctrl-C, then stops it and exits 0.
  */
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureDir } from '../support/revision-folders.js';
@@ -63,6 +65,41 @@ describe('embedded server failures', () => {
     // The server starts again, and the interrupted revision left nothing behind.
     const current = jsonResult<{ heads: string[]; pending: string[] }>(await runCli(['--json', '--revisions-dir', slow, 'current'], { env }));
     expect(current).toMatchObject({ heads: [], pending: ['001_slow'] });
+  });
+});
+
+describe('serve (npm run db)', () => {
+  it('starts the server at head, prints its URL and a ready line, serves url/psql/current, and on Ctrl-C stops it and exits 0', async () => {
+    const dataDir = dataFolder();
+    const env = { PLAY_LATER_DATA_DIR: dataDir };
+    const serving = startCli(['serve', '--port', '0'], { env, timeoutMs: 120_000 });
+    await serving.waitForStdout(/^Ready: accepting connections on port \d+/m);
+    expect(serving.child.exitCode, 'serve keeps running').toBeNull();
+
+    const url = await runCli(['url', '--show-password'], { env });
+    expect(url.code, url.stderr).toBe(0);
+    const client = new pg.Client({ connectionString: url.stdout.trim() });
+    await client.connect();
+    const { rows } = await client.query<{ version_num: string; games: string }>(
+      'SELECT version_num, (SELECT count(*) FROM games) AS games FROM alembic_version',
+    );
+    await client.end();
+    expect(rows).toEqual([{ version_num: '012_index_collection_by_game', games: '300' }]);
+    expect((await runCli(['url'], { env })).stdout).toMatch(/^postgresql:\/\/postgres:\*\*\*@localhost:\d+\/play-later-db\n$/);
+    // Other commands use the running server instead of waiting for its folder.
+    const current = jsonResult<{ database: string; atHead: boolean }>(await runCli(['--json', 'current'], { env }));
+    expect(current).toMatchObject({ database: expect.stringMatching(/^served /), atHead: true });
+    const psql = await runCli(['psql', '--', '-tAc', 'SELECT count(*) FROM games'], { env });
+    expect(psql.stdout.trim(), psql.stderr).toBe('300');
+
+    serving.child.kill('SIGINT'); // what Ctrl-C sends
+    const result = await serving.result;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('Stopped.');
+    expect(existsSync(path.join(dataDir, 'pg18', 'postmaster.pid'))).toBe(false);
+    expect(existsSync(path.join(dataDir, 'serve.json'))).toBe(false);
+    expect(processesUsing(dataDir)).toEqual([]);
+    expectCliError(await runCli(['url'], { env }), 'E_SERVER_NOT_RUNNING', 1);
   });
 });
 

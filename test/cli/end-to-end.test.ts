@@ -31,7 +31,7 @@ function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toMatch(STACK_FRAME);
     for (const id of order()) expect(result.stderr).toMatch(new RegExp(`^Running upgrade ${id}, .* \\(\\d+ ms.*\\)$`, 'm'));
-    expect(result.stdout).toContain(`Upgraded ${order().length} revision(s) in `);
+    expect(result.stdout).toContain(`Upgraded ${order().length} revisions in `);
     expect(result.stdout).toContain(`the database is at ${head()} (head).`);
   });
 

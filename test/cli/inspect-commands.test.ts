@@ -78,8 +78,8 @@ describe('current, --json and logs', () => {
     const parsed = jsonResult<{ ok: boolean; after: string[]; steps: Array<{ revision: string; durationMs: number }> }>(result);
     expect(parsed).toMatchObject({ ok: true, command: 'upgrade', before: [], after: ['002_second'] });
     expect(parsed.steps.map((s) => s.revision)).toEqual(['001_first', '002_second']);
-    expect(result.stderr).toMatch(/^Running upgrade 001_first, First \(\d+ ms\)$/m);
-    expect(result.stderr).toMatch(/^Running upgrade 002_second, Second \(\d+ ms\)$/m);
+    expect(result.stderr).toMatch(/^Running upgrade 001_first, First \((\d+ ms|\d+\.\d s)\)$/m);
+    expect(result.stderr).toMatch(/^Running upgrade 002_second, Second \((\d+ ms|\d+\.\d s)\)$/m);
   });
 
   it('current --verbose names the database (password masked), the revision in full and what is pending', async () => {

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_FILE_NAME, SEED_FILE_TEMPLATE, resolveConfig } from '../../src/config/resolve-config.js';
+import { CONFIG_FILE_NAME, DEFAULT_FILE_TEMPLATE, resolveConfig } from '../../src/config/resolve-config.js';
 import { PlayLaterError } from '../../src/errors.js';
 import { expectCliError } from '../support/expect-cli.js';
 import { runCli } from '../support/run-cli.js';
@@ -62,7 +62,7 @@ describe('resolveConfig', () => {
     expect(config.timezone).toBe('Europe/Paris');
     // defaults
     expect(config.lockRetries).toBe(8);
-    expect(config.fileTemplate).toBe(SEED_FILE_TEMPLATE);
+    expect(config.fileTemplate).toBe(DEFAULT_FILE_TEMPLATE);
     expect(config.dataDir).toBe(path.join(cwd, '.play-later'));
     expect(config.sources).toMatchObject({
       databaseUrl: 'flag',

@@ -56,7 +56,7 @@ describeOnEachServer(
       const { env, client, heads, database } = await databaseAt003();
       const result = await runCli(['deploy', '--schema-file', schemaFile], { env });
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stdout).toContain(`Deployed: ${graph.order.length - 3} revision(s) applied; the database is at ${graph.heads[0]} (head).`);
+      expect(result.stdout).toContain(`Deployed: ${graph.order.length - 3} revisions applied; the database is at ${graph.heads[0]} (head).`);
       expect(result.stderr).toMatch(/1\/4 backup[\s\S]*2\/4 upgrade head[\s\S]*3\/4 SELECT refresh_user_stats\(\)[\s\S]*4\/4 verify/);
       expect(await heads()).toEqual(graph.heads);
       const backups = readdirSync(env.PLAY_LATER_BACKUP_DIR);
@@ -135,7 +135,7 @@ describe('deploy [embedded server: copy of the stopped cluster]', () => {
     const result = await runCli(['deploy', '--schema-file', await writeHeadSchemaFile()], { env });
     expect(result.code, result.stderr).toBe(0);
     const graph = await loadProjectGraph();
-    expect(result.stdout).toContain(`Deployed: ${graph.order.length - 4} revision(s) applied; the database is at ${graph.heads[0]} (head).`);
+    expect(result.stdout).toContain(`Deployed: ${graph.order.length - 4} revisions applied; the database is at ${graph.heads[0]} (head).`);
     expect(readdirSync(path.join(dataDir, 'backups'))).toEqual([expect.stringMatching(/^play-later-db_\d{8}T\d{9}Z\.embedded$/)]);
   });
 });

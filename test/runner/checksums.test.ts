@@ -3,7 +3,7 @@
  * applied revision makes upgrade refuse (E_CHECKSUM_MISMATCH naming the file) until
  * `checksum accept`; a database migrated by the seed's Alembic (no history) is adopted.
  */
-import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
@@ -63,6 +63,19 @@ describe('revision checksums', () => {
     }
   });
 
+  it('renaming applied revision files changes nothing: ids come from the content and checksums are over it', async () => {
+    const names = readdirSync(fixtures.dir).filter((name) => name.endsWith('.ts'));
+    const renamed = (name: string): string => name.replace(/\.ts$/, '_renamed.ts');
+    for (const name of names) renameSync(path.join(fixtures.dir, name), path.join(fixtures.dir, renamed(name)));
+    try {
+      const result = await cli('upgrade', PROJECT.head);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/Nothing to do/);
+    } finally {
+      for (const name of names) renameSync(path.join(fixtures.dir, renamed(name)), path.join(fixtures.dir, name));
+    }
+  });
+
   it('adopts a database migrated by the seed\'s Alembic (alembic_version, no history): checksums recorded, nothing re-run', async () => {
     const adopted = await createTestDatabase({ from: 'empty' });
     try {
@@ -72,7 +85,7 @@ describe('revision checksums', () => {
       const result = await runCli(['upgrade', 'head'], { env: fixtures.env(adopted.url) });
       expect(result.code, result.stderr).toBe(0);
       const seed = PROJECT.order.slice(0, PROJECT.order.indexOf(SEED_REVISION) + 1);
-      expect(result.stdout).toContain(`Recorded the checksums of ${seed.length} applied revision(s) that had no history yet (adopted): ${seed.join(', ')}.`);
+      expect(result.stdout).toContain(`Recorded the checksums of ${seed.length} applied revisions that had no history yet (adopted): ${seed.join(', ')}.`);
       const rows = await loader.query(`SELECT revision, direction FROM public.play_later_revision_history ORDER BY id`);
       expect(rows.rows.map((row) => `${row.revision} ${row.direction}`)).toEqual([
         ...seed.map((id) => `${id} adopt`),

@@ -73,7 +73,7 @@ describeOnEachServer('kill -9 of the runner', (server) => {
     await waitFor('the killed runner\'s backend to stop', async () => (await runnerBackends('SELECT pg_sleep((SELECT seconds FROM fixture_sleep))')) === 0 || undefined, 60_000);
     const result = await rerun;
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/Upgraded 1 revision\(s\)/);
+    expect(result.stdout).toMatch(/Upgraded 1 revision in /);
     expect(await versions()).toEqual(['901_fixture_long']);
     expect((await observer.query('SELECT id FROM fixture_crash')).rows).toEqual([{ id: 1 }]);
     const runs = await observer.query(`SELECT direction, status FROM play_later_revision_history WHERE revision = '901_fixture_long'`);

@@ -69,9 +69,9 @@ describe(`search_games at ${SEED_REVISION}`, () => {
     const rows = await search('dragon', 'owner');
     expect(rows.map((row) => [row.title, row.owned])).toEqual([
       ['Dragon Hoard', false], // owned by someone else
-      ['Saga of the Dragon', true], // PS5 and Steam: the seed's LEFT JOIN repeats the game (SEED-NOTES defect 4)
+      ['Saga of the Dragon', true], // PS5 and Steam: the seed's LEFT JOIN repeats the game (docs/seed-notes.md defect 4)
       ['Saga of the Dragon', true],
-      ['Dragon Alpha', false], // is_active NULL (SEED-NOTES defect 1)
+      ['Dragon Alpha', false], // is_active NULL (docs/seed-notes.md defect 1)
       ['Dragon Beta', false], // is_active false
     ]);
     expect((await search('dragon', 'someone-else')).map((row) => [row.title, row.owned])).toEqual([

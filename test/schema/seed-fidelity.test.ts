@@ -1,6 +1,6 @@
 /**
  * Proof of fidelity to the seed. scripts/seed-alembic/regenerate.sh built the seed's five revisions
- * with the real Alembic (minimal fixes of SEED-NOTES.md) on PostgreSQL 15 and committed:
+ * with the real Alembic (minimal fixes of docs/seed-notes.md) on PostgreSQL 15 and committed:
  *   test/fixtures/seed-alembic/schema-005.sql       our description of that database
  *   test/fixtures/seed-alembic/alembic-005-dump.sql a plain pg_dump of it (schema + alembic_version row)
  * Our runner's database at 005_add_database_views must describe identically, object by object, with
@@ -110,7 +110,7 @@ describe(`our ${SEED_REVISION} against the seed's Alembic`, () => {
   });
 });
 
-// SEED-NOTES.md's own criterion, where a pg_dump that matches the server is at hand (Debian's, for
+// docs/seed-notes.md's own criterion, where a pg_dump that matches the server is at hand (Debian's, for
 // PostgreSQL 15): the same plain pg_dump as the Alembic-built database (the fixture), apart from
 // the server's version in its header and the runner's own history table.
 describeOnEachServer(

@@ -1,6 +1,6 @@
 /**
  * The seed's two tests (tests/test_migrations.py), ported, each on an isolated database of its own
- * and fixed as SEED-NOTES.md says: the migrations run on the database that is checked (never the
+ * and fixed as docs/seed-notes.md says: the migrations run on the database that is checked (never the
  * developer's), each expected violation asserts the constraint that fired by name and runs in its own
  * savepoint (so a second case cannot pass on "current transaction is aborted"), and nothing stays behind.
  */

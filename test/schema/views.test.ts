@@ -25,7 +25,7 @@ describe('active_collection', () => {
     const active = { user_id: 'ac-user', platform: 'Switch', acquisition_type: 'PHYSICAL', acquired_at: new Date('2023-05-06T07:08:09Z'), priority: 4, notes: 'gift', is_active: true };
     const activeId = await insertCollection(client, { game_id: gameId, ...active });
     await insertCollection(client, { game_id: gameId, user_id: 'ac-user', platform: 'PS5', is_active: false });
-    await insertCollection(client, { game_id: gameId, user_id: 'ac-user', platform: 'Steam' }); // is_active NULL: SEED-NOTES defect 1
+    await insertCollection(client, { game_id: gameId, user_id: 'ac-user', platform: 'Steam' }); // is_active NULL: docs/seed-notes.md defect 1
 
     const { rows } = await client.query(
       `SELECT id, user_id, game_id, title, cover_image_id, to_char(release_date, 'YYYY-MM-DD') AS release_date, main_story, main_extra,
@@ -182,7 +182,7 @@ describe('user_game_stats and refresh_user_stats', () => {
     ]);
   });
 
-  it('multiplies sums by the number of collection rows (SEED-NOTES defect 2, corrected by a later revision)', async () => {
+  it('multiplies sums by the number of collection rows (docs/seed-notes.md defect 2, corrected by a later revision)', async () => {
     const gameId = await insertGame(client, { title: 'Stats 4' });
     for (const platform of ['PS5', 'Steam', 'Xbox']) await insertCollection(client, { game_id: gameId, user_id: 'tripled', platform, is_active: true });
     await insertPlaythrough(client, { game_id: gameId, user_id: 'tripled', status: 'COMPLETED', play_time_hours: 30, rating: 7 });

@@ -23,6 +23,8 @@ export interface RunningCli {
   result: Promise<CliResult>;
   /** Resolves once stderr matches (e.g. a revision's log line): the moment to kill it. */
   waitForStderr(pattern: RegExp): Promise<void>;
+  /** Resolves once stdout matches (e.g. serve's ready line). */
+  waitForStdout(pattern: RegExp): Promise<void>;
 }
 
 /** Starts the installed bin (compiled JavaScript, as users run it) in a child process. */
@@ -37,35 +39,34 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
+  const output = { stdout: '', stderr: '' };
+  const waiters: { stream: keyof typeof output; pattern: RegExp; resolve: () => void }[] = [];
+  const collect = (stream: keyof typeof output) => (chunk: Buffer) => {
+    output[stream] += chunk.toString();
     for (const waiter of waiters.splice(0)) {
-      if (waiter.pattern.test(stderr)) waiter.resolve();
+      if (waiter.stream === stream && waiter.pattern.test(output[stream])) waiter.resolve();
       else waiters.push(waiter);
     }
-  });
+  };
+  child.stdout!.on('data', collect('stdout'));
+  child.stderr!.on('data', collect('stderr'));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   const result = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, ...output });
     });
   });
-  return {
-    child,
-    result,
-    waitForStderr: (pattern) =>
+  const waitFor =
+    (stream: keyof typeof output) =>
+    (pattern: RegExp): Promise<void> =>
       new Promise<void>((resolve, reject) => {
-        if (pattern.test(stderr)) return resolve();
-        waiters.push({ pattern, resolve });
-        void result.then((done) => reject(new Error(`exited (${done.code ?? done.signal}) before stderr matched ${pattern}:\n${done.stderr}`)));
-      }),
-  };
+        if (pattern.test(output[stream])) return resolve();
+        waiters.push({ stream, pattern, resolve });
+        void result.then((done) => reject(new Error(`exited (${done.code ?? done.signal}) before ${stream} matched ${pattern}:\n${done.stderr}`)));
+      });
+  return { child, result, waitForStderr: waitFor('stderr'), waitForStdout: waitFor('stdout') };
 }
 
 /** Runs the installed bin to completion. */

@@ -62,7 +62,7 @@ export const SEED_PLAYTHROUGHS: readonly SeedPlaythrough[] = [
   { key: 'alice-1-done', userId: 'alice', igdbId: 1, status: 'COMPLETED', platform: 'PS5', hours: '30.50', rating: 8, collection: 'alice-1-ps5' },
   { key: 'alice-1-now', userId: 'alice', igdbId: 1, status: 'PLAYING', platform: 'Steam', hours: '2.25', rating: null, collection: 'alice-1-steam' },
   { key: 'alice-3-done', userId: 'alice', igdbId: 3, status: 'COMPLETED', platform: 'Switch', hours: '10.00', rating: 5, collection: null },
-  // Links alice's row: another user's collection (SEED-NOTES item 5).
+  // Links alice's row: another user's collection (docs/seed-notes.md item 5).
   { key: 'bob-1-done', userId: 'bob', igdbId: 1, status: 'COMPLETED', platform: 'Xbox', hours: '12.75', rating: 9, collection: 'alice-1-ps5' },
   // Links bob's own row, but of another game.
   { key: 'bob-2-plan', userId: 'bob', igdbId: 2, status: 'PLANNING', platform: 'PS5', hours: null, rating: null, collection: 'bob-1-xbox' },

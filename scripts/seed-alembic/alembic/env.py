@@ -1,5 +1,5 @@
 # alembic/env.py
-# The seed's env.py with the minimal fixes of SEED-NOTES.md, each marked "seed fix".
+# The seed's env.py with the minimal fixes of docs/seed-notes.md, each marked "seed fix".
 import os
 from logging.config import fileConfig
 from sqlalchemy import pool

@@ -29,7 +29,9 @@ export async function checkCommand(context: CommandContext, flags: CheckFlags): 
   const graph = await context.graph();
   const root = projectRoot(config.revisionsDir);
   const { declaredText, headText, staleFiles } = await withScratchServer(flags.scratchUrl, async (server) => {
-    const { declared, head } = await declaredAndHead(server, { schemaDir: config.schemaDir, graph, settings: config });
+    const { declared, head } = await output.phase('declared schema and revisions\' head built on a scratch server', () =>
+      declaredAndHead(server, { schemaDir: config.schemaDir, graph, settings: config }),
+    );
     return {
       declaredText: await describeForComparison(declared.client, config),
       headText: await describeForComparison(head.client, config),

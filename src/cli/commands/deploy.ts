@@ -3,6 +3,7 @@ import type { CommandContext } from '../command-context.js';
 import { describeHeads } from '../describe-heads.js';
 import { progressRenderer } from '../run-migration.js';
 import { schemaFileFor } from './verify.js';
+import { plural } from '../../plural.js';
 
 /** backup → upgrade head → refresh_user_stats() → verify, stopping at the first failure. */
 export async function deployCommand(context: CommandContext, flags: { schemaFile?: string }): Promise<void> {
@@ -17,7 +18,7 @@ export async function deployCommand(context: CommandContext, flags: { schemaFile
     onEvent: progressRenderer(output, (step) => `    ${step.revision}: ${step.message} (${step.durationMs} ms)`),
   });
   const lines = [
-    `Deployed: ${result.applied.length === 0 ? 'nothing to apply' : `${result.applied.length} revision(s) applied`}; the database is at ${describeHeads(graph, result.after)}.`,
+    `Deployed: ${result.applied.length === 0 ? 'nothing to apply' : `${plural(result.applied.length, 'revision')} applied`}; the database is at ${describeHeads(graph, result.after)}.`,
     `Backup taken before: ${result.backup.path}`,
     `Stats refreshed; verify passed (${result.verify.checks.length} checks).`,
   ];

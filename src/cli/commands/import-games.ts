@@ -4,6 +4,7 @@ import { PlayLaterError } from '../../errors.js';
 import { importGamesCsv } from '../../repositories/game-import.js';
 import type { CommandContext } from '../command-context.js';
 import { requireHead } from '../require-head.js';
+import { plural } from '../../plural.js';
 
 /** `import-games FILE`: bulk import of games from CSV (COPY), progress on stderr, all or nothing. */
 export async function importGamesCommand(context: CommandContext, file: string): Promise<void> {
@@ -22,7 +23,7 @@ export async function importGamesCommand(context: CommandContext, file: string):
       onProgress: ({ rows, bytes }) => context.output.info(`${rows} rows read (${size > 0 ? Math.round((bytes / size) * 100) : 100}%)`),
     });
     const ms = Math.round(performance.now() - started);
-    context.output.result(`Imported ${result.rows} rows into ${displayUrl} in ${ms} ms: ${result.inserted} added, ${result.updated} updated.`, {
+    context.output.result(`Imported ${plural(result.rows, 'row')} into ${displayUrl} in ${ms} ms: ${result.inserted} added, ${result.updated} updated.`, {
       ok: true,
       ...result,
       durationMs: ms,

@@ -1,6 +1,7 @@
 import { PlayLaterError } from '../../errors.js';
 import { lintRevisions, type LintReport } from '../../lint/lint-revisions.js';
 import type { CommandContext } from '../command-context.js';
+import { plural } from '../../plural.js';
 
 /** Lints the SQL of every revision with squawk; fails on any finding no exemption covers. */
 export async function lintCommand(context: CommandContext, flags: { scratchUrl?: string }): Promise<void> {
@@ -10,10 +11,11 @@ export async function lintCommand(context: CommandContext, flags: { scratchUrl?:
     revisionsDir: config.revisionsDir,
     timeouts: config,
     scratchAdminUrl: flags.scratchUrl,
+    phase: output.phase,
   });
   if (!report.ok) {
     if (!output.json) output.log('error', renderLint(report));
-    throw new PlayLaterError('E_LINT', `Lint found ${report.failures} problem(s) in the revisions' SQL.`, {
+    throw new PlayLaterError('E_LINT', `Lint found ${plural(report.failures, 'problem')} in the revisions' SQL.`, {
       hint: 'Fix the revision (CONCURRENTLY in a non-transactional revision, NOT VALID then VALIDATE, a default before NOT NULL, …); only the frozen seed revisions carry exemptions.',
       data: { report },
     });
@@ -26,7 +28,7 @@ function renderLint(report: LintReport): string {
   for (const revision of report.revisions) {
     const failing = revision.findings.filter((f) => f.exemptedBecause === null);
     const exempted = revision.findings.length - failing.length;
-    lines.push(`${failing.length === 0 ? 'ok  ' : 'FAIL'} ${revision.revision} (${revision.statements} statements${exempted ? `, ${exempted} exempted finding(s)` : ''})`);
+    lines.push(`${failing.length === 0 ? 'ok  ' : 'FAIL'} ${revision.revision} (${plural(revision.statements, 'statement')}${exempted ? `, ${plural(exempted, 'exempted finding')}` : ''})`);
     for (const finding of failing) {
       lines.push(`     ${finding.rule}: ${finding.message}${finding.help ? ` ${finding.help}` : ''}`);
       lines.push(...finding.statement.split('\n').map((line) => `       | ${line}`));
@@ -35,6 +37,6 @@ function renderLint(report: LintReport): string {
   for (const exemption of report.unusedExemptions) {
     lines.push(`FAIL exemption ${exemption.revision} / ${exemption.rule} matches no finding: remove it from lint-exemptions.json.`);
   }
-  lines.push(report.ok ? 'Lint passed.' : `Lint failed: ${report.failures} problem(s).`);
+  lines.push(report.ok ? 'Lint passed.' : `Lint failed: ${plural(report.failures, 'problem')}.`);
   return lines.join('\n');
 }

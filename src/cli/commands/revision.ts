@@ -41,7 +41,11 @@ export async function revisionCommand(context: CommandContext, flags: RevisionFl
     return;
   }
   await withScratchServer(flags.scratchUrl, async (server) => {
-    const change = await computeSchemaChange(await declaredAndHead(server, { schemaDir: context.config.schemaDir, graph, settings: context.config }));
+    const { output } = context;
+    const pair = await output.phase("declared schema and revisions' head built on a scratch server", () =>
+      declaredAndHead(server, { schemaDir: context.config.schemaDir, graph, settings: context.config }),
+    );
+    const change = await output.phase('up and down generated (migra) and replayed', () => computeSchemaChange(pair));
     if (!change) {
       context.output.result("No changes: the declared schema matches the revisions' head. No revision written.", { ok: true, revision: null, file: null });
       return;
@@ -114,4 +118,22 @@ async function refreshGeneratedFiles(context: CommandContext, server: ScratchSer
     output.log('warn', `the generated files were not refreshed (${messageOf(error)}); fix the revision, then run \`${GENERATE_COMMAND}\`.`);
     return [];
   }
+}
+
+/**
+ * `merge [revisions…]`: a revision whose parents are the given revisions (default: every head),
+ * with nothing to run, so the graph has one head again (Alembic's `merge`).
+ */
+export async function mergeCommand(context: CommandContext, revisions: readonly string[], flags: { message?: string }): Promise<void> {
+  const graph = await context.graph();
+  const parents = revisions.length > 0 ? revisions.map((reference) => graph.resolve(reference).id) : [...graph.heads];
+  if (new Set(parents).size < 2) {
+    throw new PlayLaterError('E_USAGE', `Nothing to merge: ${parents.length === 0 ? 'there are no revisions' : `${parents[0]} is the only ${revisions.length > 0 ? 'revision given' : 'head'}`}.`, {
+      hint: 'A merge joins two or more heads; play-later-db heads lists them.',
+    });
+  }
+  const message = flags.message?.trim() || `Merge ${parents.join(' and ')}`;
+  const id = nextRevisionId(graph, flags.message?.trim() || 'merge');
+  const file = writeRevisionFile(context.config.revisionsDir, context.config.fileTemplate, { id, message, parents, createDate: new Date() }, context.config.timezone);
+  context.output.result(`Generated ${path.relative(process.cwd(), file)} (merge revision ${id} of ${parents.join(', ')}).`, { ok: true, revision: id, parents, file });
 }

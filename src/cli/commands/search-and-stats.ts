@@ -5,6 +5,7 @@ import { getUserStats } from '../../repositories/stats.repository.js';
 import { kyselyOn } from '../../runner/single-connection-kysely.js';
 import type { CommandContext } from '../command-context.js';
 import { requireHead } from '../require-head.js';
+import { plural } from '../../plural.js';
 
 /** `search QUERY`: the games repository's full-text search, as a table. */
 export async function searchCommand(context: CommandContext, query: string, flags: { user?: string; limit?: string }): Promise<void> {
@@ -14,7 +15,7 @@ export async function searchCommand(context: CommandContext, query: string, flag
     const limit = flags.limit === undefined ? undefined : Number(flags.limit);
     const rows = await searchGames(kyselyOn(client) as Kysely<Database>, { query, userId: flags.user, limit });
     const lines = rows.map((row) => `${row.search_rank.toFixed(4)}  ${row.owned ? 'owned' : '     '}  ${row.release_date?.toISOString().slice(0, 10) ?? '          '}  ${row.title}`);
-    context.output.result([`rank    owned  released    title`, ...lines, `(${rows.length} games)`].join('\n'), { ok: true, query, games: rows });
+    context.output.result([`rank    owned  released    title`, ...lines, `(${plural(rows.length, 'game')})`].join('\n'), { ok: true, query, games: rows });
   }, { readOnly: true });
 }
 

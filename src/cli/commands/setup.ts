@@ -8,9 +8,24 @@ import { loadDemoDataIfEmpty } from './demo-data.js';
 /**
  * The main job (npm start): bring the database to head, load the demo data into an empty embedded
  * database (so there is something to look at), make the embedded app login (docs/roles-and-security.md),
- * then say where it stands.
+ * then say where it stands and what to do next.
  */
 export async function setupCommand(context: CommandContext): Promise<void> {
+  await bringToHead(context);
+  context.output.info(
+    [
+      '',
+      'Next:',
+      '  npm run db                         keep the database running for your app (Ctrl-C stops it)',
+      '  npx play-later-db psql             a psql session on it, while npm run db runs',
+      '  npx play-later-db url              its connection string',
+      '  npx play-later-db --help           every command; README.md walks through changing the schema',
+    ].join('\n'),
+  );
+}
+
+/** Upgrade to the heads, the demo data into an empty embedded database, and `current`. */
+export async function bringToHead(context: CommandContext): Promise<void> {
   await runMigration(context, 'up', 'heads', {});
   if (!context.config.databaseUrl) {
     await context.withDatabase(async ({ client, url }) => {

@@ -7,7 +7,7 @@ Create Date: 2024-03-15 12:00:00.000000
 
 """
 
-# seed fix (SEED-NOTES.md, blocking): the seed gives the revision ids only in the docstring and
+# seed fix (docs/seed-notes.md, blocking): the seed gives the revision ids only in the docstring and
 # never imports op/sa.
 from alembic import op
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ def upgrade():
     # Session indexes for performance
     op.create_index('idx_sessions_user_id', 'user_sessions', ['user_id'])
     op.create_index('idx_sessions_expires_at', 'user_sessions', ['expires_at'])
-    # seed fix (SEED-NOTES.md, blocking): idx_sessions_cleanup is left out. Its predicate
+    # seed fix (docs/seed-notes.md, blocking): idx_sessions_cleanup is left out. Its predicate
     # `expires_at < CURRENT_TIMESTAMP` fails: functions in index predicate must be marked IMMUTABLE.
     # op.create_index('idx_sessions_cleanup', 'user_sessions', ['expires_at'],
     #     postgresql_where=sa.text('expires_at < CURRENT_TIMESTAMP'))

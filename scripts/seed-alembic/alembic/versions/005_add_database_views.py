@@ -7,7 +7,7 @@ Create Date: 2024-03-15 12:30:00.000000
 
 """
 
-# seed fix (SEED-NOTES.md, blocking): the seed gives the revision ids only in the docstring and
+# seed fix (docs/seed-notes.md, blocking): the seed gives the revision ids only in the docstring and
 # never imports op/sa.
 from alembic import op
 import sqlalchemy as sa
