@@ -107,7 +107,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
           continue;
         }
         if (single) await client.query('SAVEPOINT play_later_step');
-        await step.revision[step.direction](kyselyOn(client), context);
+        await step.revision[step.direction](kyselyOn(client, { insideCallersTransaction: true }), context);
         await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));
         const durationMs = performance.now() - started;
         await recordHistory(client, { revision: step.revision, direction: step.direction, host, durationMs });
@@ -116,7 +116,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
         finish(step, durationMs);
       } catch (error) {
         if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || retries >= settings.lockRetries) {
-          throw revisionFailed(step, error, retries);
+          throw revisionFailed(step, error, retries, single);
         }
         retries += 1;
         if (single) await client.query('ROLLBACK TO SAVEPOINT play_later_step');
@@ -155,7 +155,7 @@ async function readLockedState(client: pg.Client, graph: RevisionGraph, host: st
   return heads;
 }
 
-function revisionFailed(step: PlannedStep, error: unknown, retries: number): PlayLaterError {
+function revisionFailed(step: PlannedStep, error: unknown, retries: number, single: boolean): PlayLaterError {
   if (error instanceof PlayLaterError) return error;
   const { id } = step.revision;
   const pgError = error as { code?: string; detail?: string; position?: string; where?: string; constraint?: string };
@@ -166,7 +166,9 @@ function revisionFailed(step: PlannedStep, error: unknown, retries: number): Pla
     pgError.code === LOCK_NOT_AVAILABLE
       ? ` It could not get its locks after ${retries + 1} tries; a long transaction holds them (see pg_stat_activity), or raise lockRetries / lockTimeoutMs.`
       : '';
-  const kept = step.revision.transactional
+  const kept = single
+    ? 'The database stays where it was before this run: nothing of this run was kept (--single-transaction).'
+    : step.revision.transactional
     ? `The database stays at the revision before ${id}; nothing of ${id} was kept.`
     : `${id} is non-transactional: statements it completed stay, and the version table still says it is not ${step.direction === 'up' ? 'applied' : 'reverted'}; the next run recognizes the interruption, drops the INVALID indexes it left and runs it again.`;
   return new PlayLaterError('E_REVISION_FAILED', `Revision ${id} failed (${step.direction === 'up' ? 'upgrade' : 'downgrade'}): ${parts.join('\n')}`, {
