@@ -19,7 +19,7 @@ export async function runMigration(context: CommandContext, direction: Direction
   }
   const graph = await context.graph();
   const { config, output } = context;
-  await context.withDatabase(async ({ client, displayUrl, url }) => {
+  await context.withDatabase(async ({ client, displayUrl }) => {
     output.debug(`database: ${displayUrl}`);
     const applied = graph.appliedFrom(await readHeads(client));
     const target =
@@ -30,7 +30,7 @@ export async function runMigration(context: CommandContext, direction: Direction
       graph,
       target,
       settings: config,
-      directUrl: config.directDatabaseUrl ?? url,
+      directUrl: config.directDatabaseUrl,
       singleTransaction: flags.singleTransaction,
       log: (message) => output.info(message),
       onStep: (step) => output.info(progressLine(step)),

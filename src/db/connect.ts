@@ -11,6 +11,14 @@ export interface ConnectOptions {
   applicationName?: string;
 }
 
+/** The URL each open connection was made from, for a second connection to the same place. */
+const urls = new WeakMap<pg.Client, string>();
+
+/** The URL `client` was opened with by connect(), if it was. */
+export function urlOf(client: pg.Client): string | undefined {
+  return urls.get(client);
+}
+
 /**
  * Opens one connection (the runner never uses a pool) and turns every way connecting can fail
  * into a typed error that names the server and what to do.
@@ -30,6 +38,7 @@ export async function connect(rawUrl: string, options: ConnectOptions = {}): Pro
     await client.end().catch(() => undefined);
     throw connectionError(error, `${target.host}:${target.port}`, target.database, target.user, rawUrl);
   }
+  urls.set(client, rawUrl);
   return client;
 }
 

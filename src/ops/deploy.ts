@@ -44,7 +44,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       log('2/4 upgrade head');
       before = await readHeads(client);
       const target = resolveUpgradeTarget(graph, 'head', graph.appliedFrom(before));
-      const run = await runToTarget({ client, graph, target, settings: config, directUrl: config.directDatabaseUrl ?? url, log, onStep: options.onStep });
+      const run = await runToTarget({ client, graph, target, settings: config, directUrl: config.directDatabaseUrl, log, onStep: options.onStep });
       current = 'refresh stats';
       log('3/4 SELECT refresh_user_stats()');
       await client.query('SELECT refresh_user_stats()');

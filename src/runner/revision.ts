@@ -22,6 +22,12 @@ export interface RevisionModule {
   createDate: string;
   /** false: runs outside a transaction (CREATE INDEX CONCURRENTLY and the like). */
   transactional?: boolean;
+  /**
+   * true: relies on session state across statements (SET without LOCAL, temporary tables, session
+   * advisory locks, LISTEN), so it cannot run through a transaction pooler: the runner refuses to
+   * start without DIRECT_DATABASE_URL (E_DIRECT_URL_REQUIRED).
+   */
+  needsDirectConnection?: boolean;
   up: RevisionStep;
   down: RevisionStep;
 }
@@ -35,6 +41,7 @@ export interface Revision {
   message: string;
   createDate: Date;
   transactional: boolean;
+  needsDirectConnection?: boolean;
   /** File it was loaded from, and the sha256 of its source text. */
   file: string;
   checksum: string;
@@ -54,6 +61,7 @@ const KNOWN_EXPORTS = new Set([
   'message',
   'createDate',
   'transactional',
+  'needsDirectConnection',
   'up',
   'down',
 ]);
@@ -63,7 +71,7 @@ const REQUIRED_EXPORTS = ['revision', 'downRevision', 'message', 'createDate', '
 export function toRevision(exports: Record<string, unknown>, file: string, checksum: string): Revision {
   const invalid = (problem: string): PlayLaterError =>
     new PlayLaterError('E_REVISION_INVALID', `Revision file ${file}: ${problem}`, {
-      hint: 'A revision exports revision, downRevision, message, createDate, up, down and optionally dependsOn, branchLabels, transactional.',
+      hint: 'A revision exports revision, downRevision, message, createDate, up, down and optionally dependsOn, branchLabels, transactional, needsDirectConnection.',
       data: { file },
     });
   for (const name of Object.keys(exports)) {
@@ -83,8 +91,8 @@ export function toRevision(exports: Record<string, unknown>, file: string, check
     throw invalid('"createDate" must be an ISO 8601 date string.');
   }
   if (typeof exports.up !== 'function' || typeof exports.down !== 'function') throw invalid('"up" and "down" must be functions.');
-  if (exports.transactional !== undefined && typeof exports.transactional !== 'boolean') {
-    throw invalid('"transactional" must be true or false.');
+  for (const flag of ['transactional', 'needsDirectConnection'] as const) {
+    if (exports[flag] !== undefined && typeof exports[flag] !== 'boolean') throw invalid(`"${flag}" must be true or false.`);
   }
   return {
     id,
@@ -94,6 +102,7 @@ export function toRevision(exports: Record<string, unknown>, file: string, check
     message: exports.message,
     createDate,
     transactional: exports.transactional !== false,
+    needsDirectConnection: exports.needsDirectConnection === true,
     file,
     checksum,
     up: exports.up as RevisionStep,
