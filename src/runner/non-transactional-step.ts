@@ -56,7 +56,7 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
       });
       await step.revision[step.direction](db, options.context);
       const durationMs = performance.now() - started;
-      await lease.stop();
+      // Renewed until the end: the lock may take a moment, and a lapsed lease would be recovered.
       await inLockedTransaction(
         mainClient,
         settings,
@@ -67,6 +67,7 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
         },
         options.holder,
       );
+      await lease.stop();
       return durationMs;
     } catch (error) {
       // The 'running' row stays: the next try (or run) recovers it as after a crash, at once.
