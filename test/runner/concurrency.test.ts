@@ -130,7 +130,7 @@ describeWithSmallPool('one DATABASE_URL, no direct URL, the project\'s revisions
     /** n runners of each command at once; every one exits 0 and prints no warning; returns the wall time. */
     async function together(commands: string[][]): Promise<number> {
       const started = performance.now();
-      const results = await Promise.all(commands.map((args) => runCli(args, { env: project.env(url()), timeoutMs: 180_000 })));
+      const results = await Promise.all(commands.map((args) => runCli(args, { env: project.env(url()), timeoutMs: 360_000 })));
       const elapsed = performance.now() - started;
       for (const result of results) {
         expect(result.code, result.stderr).toBe(0);
@@ -155,7 +155,7 @@ describeWithSmallPool('one DATABASE_URL, no direct URL, the project\'s revisions
       return byRevision;
     }
 
-    it(`${mode}: 10 concurrent upgrade head from empty run each revision exactly once`, { timeout: 240_000 }, async () => {
+    it(`${mode}: 10 concurrent upgrade head from empty run each revision exactly once`, { timeout: 480_000 }, async () => {
       database = await testDatabase('empty');
       observer = await connect(database.directUrl);
       await together(Array.from({ length: 10 }, () => ['upgrade', 'head']));
@@ -165,14 +165,14 @@ describeWithSmallPool('one DATABASE_URL, no direct URL, the project\'s revisions
       expect((await observer.query('SELECT version_num FROM alembic_version')).rows).toEqual([{ version_num: PROJECT.head }]);
     });
 
-    it(`${mode}: 10 concurrent downgrade base revert each revision exactly once`, { timeout: 240_000 }, async () => {
+    it(`${mode}: 10 concurrent downgrade base revert each revision exactly once`, { timeout: 480_000 }, async () => {
       await together(Array.from({ length: 10 }, () => ['downgrade', 'base']));
       const runs = await expectClean();
       for (const directions of runs.values()) expect(directions).toEqual(['up', 'down']);
       expect((await observer.query('SELECT version_num FROM alembic_version')).rows).toEqual([]);
     });
 
-    it(`${mode}: 5 upgrade head racing 5 downgrade base end consistent, each run once`, { timeout: 240_000 }, async () => {
+    it(`${mode}: 5 upgrade head racing 5 downgrade base end consistent, each run once`, { timeout: 480_000 }, async () => {
       await together(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? ['upgrade', 'head'] : ['downgrade', 'base'])));
       const runs = await expectClean();
       const heads = (await observer.query<{ version_num: string }>('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num);
