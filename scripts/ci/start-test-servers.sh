@@ -9,8 +9,10 @@
 # or run it and eval what it prints: eval "$(scripts/ci/start-test-servers.sh)".
 #
 # Exports PLAY_LATER_TEST_PG15_URL (superuser, direct: tests CREATE/DROP DATABASE … TEMPLATE through
-# it), PLAY_LATER_TEST_PGBOUNCER_URL (same user, through PgBouncer) and PLAY_LATER_TEST_SERVERS_DIR
-# (cluster, configuration and logs; the stop script removes it).
+# it), PLAY_LATER_TEST_PGBOUNCER_URL (same user, through PgBouncer),
+# PLAY_LATER_TEST_PGBOUNCER_SMALL_POOL_URL (a second PgBouncer, transaction pooling with 3 server
+# connections per database: what most teams run, for the one-URL concurrency tests) and
+# PLAY_LATER_TEST_SERVERS_DIR (cluster, configuration and logs; the stop script removes it).
 #
 # As root (CI), it installs Debian's postgresql and pgbouncer when missing and runs both as the
 # `postgres` system user, because both refuse to run as root. As another user it runs them as you.
@@ -48,13 +50,13 @@ plt_install_packages() {
 
 plt_start_test_servers() {
   plt_install_packages || return 1
-  local bindir pgbouncer_bin dir pg_port bouncer_port password
+  local bindir pgbouncer_bin dir pg_port bouncer_port small_pool_port password
   bindir=$(plt_pg15_bindir)
   pgbouncer_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
   dir=$(mktemp -d "${TMPDIR:-/tmp}/plt-test-servers.XXXXXX") || return 1
   chmod 700 "$dir"
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
-  pg_port=$(plt_free_port) && bouncer_port=$(plt_free_port) || return 1
+  pg_port=$(plt_free_port) && bouncer_port=$(plt_free_port) && small_pool_port=$(plt_free_port) || return 1
   password=$(node -e "console.log(require('crypto').randomBytes(16).toString('hex'))") || return 1
 
   # SCRAM everywhere (PostgreSQL 15's default), so the test of auth matches production.
@@ -96,23 +98,33 @@ admin_users = postgres
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 INI
-  [ "$(id -u)" = 0 ] && chown postgres: "$dir/userlist.txt" "$dir/pgbouncer.ini"
+  # The small pool: the same, 3 server connections per database and user.
+  sed -e "s/^listen_port = .*/listen_port = $small_pool_port/" -e 's/^default_pool_size = .*/default_pool_size = 3/' \
+    -e "s|^logfile = .*|logfile = $dir/pgbouncer-small-pool.log|" -e "s|^pidfile = .*|pidfile = $dir/pgbouncer-small-pool.pid|" "$dir/pgbouncer.ini" >"$dir/pgbouncer-small-pool.ini"
+  [ "$(id -u)" = 0 ] && chown postgres: "$dir/userlist.txt" "$dir/pgbouncer.ini" "$dir/pgbouncer-small-pool.ini"
   chmod 600 "$dir/userlist.txt"
-  plt_as_server_user "$pgbouncer_bin" -d "$dir/pgbouncer.ini" >"$dir/pgbouncer.stderr" 2>&1 \
-    || { plt_servers_log "PgBouncer did not start"; cat "$dir/pgbouncer.stderr" "$dir/pgbouncer.log" >&2; return 1; }
+  local ini
+  for ini in pgbouncer pgbouncer-small-pool; do
+    plt_as_server_user "$pgbouncer_bin" -d "$dir/$ini.ini" >"$dir/$ini.stderr" 2>&1 \
+      || { plt_servers_log "PgBouncer ($ini) did not start"; cat "$dir/$ini.stderr" "$dir/$ini.log" >&2; return 1; }
+  done
 
   export PLAY_LATER_TEST_SERVERS_DIR="$dir"
   export PLAY_LATER_TEST_PG15_URL="postgresql://postgres:$password@127.0.0.1:$pg_port/postgres"
   export PLAY_LATER_TEST_PGBOUNCER_URL="postgresql://postgres:$password@127.0.0.1:$bouncer_port/postgres"
+  export PLAY_LATER_TEST_PGBOUNCER_SMALL_POOL_URL="postgresql://postgres:$password@127.0.0.1:$small_pool_port/postgres"
 
   # Wait until PgBouncer answers a real query through to the server.
-  local tries=0
-  until PGPASSWORD="$password" PGCONNECT_TIMEOUT=2 "$bindir/psql" -qAtX -h 127.0.0.1 -p "$bouncer_port" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    if [ $tries -ge 50 ]; then plt_servers_log "PgBouncer does not answer, see $dir/pgbouncer.log"; return 1; fi
-    sleep 0.2
+  local tries port
+  for port in "$bouncer_port" "$small_pool_port"; do
+    tries=0
+    until PGPASSWORD="$password" PGCONNECT_TIMEOUT=2 "$bindir/psql" -qAtX -h 127.0.0.1 -p "$port" -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1; do
+      tries=$((tries + 1))
+      if [ $tries -ge 50 ]; then plt_servers_log "PgBouncer on port $port does not answer, see the pgbouncer*.log files in $dir"; return 1; fi
+      sleep 0.2
+    done
   done
-  plt_servers_log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port, $("$pgbouncer_bin" --version | head -1) (transaction pooling) on 127.0.0.1:$bouncer_port, files in $dir"
+  plt_servers_log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port, $("$pgbouncer_bin" --version | head -1) (transaction pooling) on 127.0.0.1:$bouncer_port, and with a pool of 3 on 127.0.0.1:$small_pool_port, files in $dir"
 }
 
 if plt_start_test_servers; then
@@ -120,7 +132,8 @@ if plt_start_test_servers; then
   if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     printf 'export %s=%q\n' PLAY_LATER_TEST_SERVERS_DIR "$PLAY_LATER_TEST_SERVERS_DIR" \
       PLAY_LATER_TEST_PG15_URL "$PLAY_LATER_TEST_PG15_URL" \
-      PLAY_LATER_TEST_PGBOUNCER_URL "$PLAY_LATER_TEST_PGBOUNCER_URL"
+      PLAY_LATER_TEST_PGBOUNCER_URL "$PLAY_LATER_TEST_PGBOUNCER_URL" \
+      PLAY_LATER_TEST_PGBOUNCER_SMALL_POOL_URL "$PLAY_LATER_TEST_PGBOUNCER_SMALL_POOL_URL"
   fi
   true
 else

@@ -56,7 +56,7 @@ export class CommandContext {
   ): Promise<T> {
     const [{ Migrator }, graph] = await Promise.all([import('../runner/migrator.js'), this.graph()]);
     return this.withDatabase(
-      (session) => work(new Migrator({ graph, client: session.client, directUrl: this.config.directDatabaseUrl ?? session.url, settings: this.config, onEvent }), session),
+      (session) => work(new Migrator({ graph, client: session.client, directUrl: this.config.directDatabaseUrl, settings: this.config, onEvent }), session),
       access,
     );
   }

@@ -21,7 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Play Later database: revisions, deploys and checks for PostgreSQL 15-18.')
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-d, --database-url <url>', 'libpq URL of the database (default: DATABASE_URL, else the embedded server)'))
-    .option('--direct-database-url <url>', 'direct (not pooled) URL for non-transactional revisions (default: DIRECT_DATABASE_URL, else the database URL)')
+    .option('--direct-database-url <url>', 'URL to PostgreSQL itself (not a pooler) for non-transactional revisions, optional (default: DIRECT_DATABASE_URL)')
     .option('--revisions-dir <dir>', 'folder of revision files (default: migrations)')
     .option('--schema-dir <dir>', 'folder of the declared schema, *.sql (default: schema/declared)')
     .option('--config <file>', 'JSON config file (default: play-later-db.config.json if present)')

@@ -26,6 +26,14 @@ interface Attempt {
   outcome: string;
 }
 
+/** The URL each open connection was made from, for a second connection to the same place. */
+const urls = new WeakMap<pg.Client, string>();
+
+/** The URL `client` was opened with by connect(), if it was. */
+export function urlOf(client: pg.Client): string | undefined {
+  return urls.get(client);
+}
+
 /**
  * Opens one connection (the runner never uses a pool) and turns every way connecting can fail
  * into a typed error that names the server and what to do. Several hosts are tried the way libpq
@@ -56,6 +64,7 @@ export async function connect(rawUrl: string, options: ConnectOptions = {}): Pro
           continue;
         }
         if (state && options.requireWritable && state.readOnly) throw readOnlyServer(target, host, state);
+        urls.set(client, rawUrl);
         return client;
       } catch (error) {
         await disconnect(client);

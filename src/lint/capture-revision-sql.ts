@@ -14,18 +14,20 @@ export interface RevisionSql {
  * The SQL each revision really sends: applies up() of every revision, in order, to an empty scratch
  * database, recording what reaches the connection. A revision that reads data to decide sends what
  * it decided on an empty database, the state a fresh deploy sees. Transactional revisions run in a
- * transaction (as the runner runs them), the others without one, so CONCURRENTLY works.
+ * transaction on the handle the runner gives them (their transaction() is a savepoint, a COMMIT is
+ * refused), the others without one, so CONCURRENTLY works.
  */
 export async function captureRevisionSql(client: pg.Client, graph: RevisionGraph): Promise<RevisionSql[]> {
   const captured: RevisionSql[] = [];
   let statements: string[] = [];
   const recording = recordQueries(client, (text) => statements.push(text));
-  const db = kyselyOn(recording);
+  const inTransaction = kyselyOn(recording, { insideCallersTransaction: true });
+  const autocommit = kyselyOn(recording);
   for (const revision of graph.order) {
     statements = [];
     try {
       if (revision.transactional) await client.query('BEGIN');
-      await revision.up(db, { log: () => undefined, offline: false });
+      await revision.up(revision.transactional ? inTransaction : autocommit, { log: () => undefined, offline: false });
       if (revision.transactional) await client.query('COMMIT');
     } catch (error) {
       if (revision.transactional) await client.query('ROLLBACK').catch(() => undefined);

@@ -40,7 +40,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     let current = 'upgrade head';
     try {
       log('2/4 upgrade head');
-      const migrator = new Migrator({ graph, client, directUrl: config.directDatabaseUrl ?? url, settings: config, onEvent: options.onEvent });
+      const migrator = new Migrator({ graph, client, directUrl: config.directDatabaseUrl, settings: config, onEvent: options.onEvent });
       const run = await migrator.upgrade('head');
       current = 'refresh stats';
       log('3/4 SELECT refresh_user_stats()');

@@ -3,12 +3,13 @@ import { assertBackgroundFinished, enqueueBackgroundMigrations } from '../backgr
 import { PlayLaterError, messageOf } from '../errors.js';
 import { connectionLostError, describeConnection, isConnectionLost, keptOfNonTransactional } from './connection-lost.js';
 import { LockedTransaction, type LockSettings } from './locked-transaction.js';
+import { newLeaseHolder, takeLease } from './migration-lease.js';
 import { sleep } from './migration-lock.js';
-import { runNonTransactionalStep } from './non-transactional-step.js';
+import { assertDirectUrlReachesSameDatabase, runNonTransactionalStep } from './non-transactional-step.js';
 import { planSteps, type Direction, type PlannedStep, type Target } from './plan.js';
 import type { RevisionContext } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
-import { ensureHistoryTable, recordHistory, runnerHost, verifyChecksums } from './revision-history.js';
+import { ensureHistoryTable, findInterrupted, markInterrupted, recordHistory, runnerHost, verifyChecksums } from './revision-history.js';
 import { revisionRoleSql, type RoleNames } from '../security/roles.js';
 import { kyselyOn } from './single-connection-kysely.js';
 import { ensureVersionTable, readHeads, writeHeads } from './version-table.js';
@@ -44,7 +45,11 @@ export interface RunOptions {
   graph: RevisionGraph;
   target: Target;
   settings: RunnerSettings;
-  /** A direct (not pooled) URL for non-transactional revisions; see non-transactional-step.ts. */
+  /**
+   * DIRECT_DATABASE_URL, only when configured (never DATABASE_URL again): a URL to PostgreSQL itself
+   * on which non-transactional revisions run with the runner's session timeouts. Without it they run
+   * on `client`, through a pooler or not; see non-transactional-step.ts.
+   */
   directUrl?: string;
   /** All steps in one transaction: all or nothing. */
   singleTransaction?: boolean;
@@ -62,8 +67,10 @@ const MAX_RETRY_PAUSE_MS = 10_000;
  * Applies the steps from the database's state to the target. Each revision runs in its own
  * transaction with its version update and history row, under the migration lock, and the state is
  * re-read inside that transaction: a runner that waited for another one re-plans instead of
- * applying twice. A revision that hits lock_timeout is rolled back and tried again after a growing
- * pause, so it never queues behind a long transaction while blocking the table's readers.
+ * applying twice. A non-transactional revision runs under the migration lease, taken in that
+ * transaction (see non-transactional-step.ts). A revision that hits lock_timeout is rolled back and
+ * tried again after a growing pause, so it never queues behind a long transaction while blocking
+ * the table's readers.
  */
 export async function runToTarget(options: RunOptions): Promise<RunResult> {
   const { client, graph, target, settings } = options;
@@ -72,8 +79,11 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
   const log = options.log ?? (() => undefined);
   const context: RevisionContext = { log, offline: false };
   const before = await readHeads(client);
-  const initialPlan = planSteps(graph, graph.appliedFrom(before), target).map((s) => s.revision.id);
-  const transaction = new LockedTransaction(client, settings);
+  const initialSteps = planSteps(graph, graph.appliedFrom(before), target);
+  const initialPlan = initialSteps.map((s) => s.revision.id);
+  await checkBeforeRunning(options, initialSteps);
+  const holder = newLeaseHolder(host);
+  const transaction = new LockedTransaction(client, settings, holder);
   const done: StepDone[] = [];
   const adopted: string[] = [];
   let retries = 0;
@@ -109,15 +119,23 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
       try {
         if (step.direction === 'up') await assertBackgroundFinished(client, step.revision.id, step.revision.requiresBackground);
         if (!step.revision.transactional) {
-          await transaction.commit(); // the direct session takes the session form of the lock itself
-          const durationMs = await runNonTransactionalStep({ mainClient: client, directUrl: options.directUrl, graph, target, step, settings, host, context });
-          if (durationMs !== undefined && step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);
-          if (durationMs !== undefined) finish(step, durationMs);
+          const interrupted = await findInterrupted(client, step.revision.id);
+          await markInterrupted(
+            client,
+            interrupted.map((run) => run.id),
+          );
+          // The new lease's journal starts with theirs: a crash during the recovery loses nothing.
+          const journal = interrupted.flatMap((run) => run.journal ?? []);
+          const leaseId = await takeLease(client, step.revision, step.direction, host, holder, journal);
+          await transaction.commit();
+          const durationMs = await runNonTransactionalStep({ mainClient: client, directUrl: options.directUrl, graph, step, settings, holder, leaseId, interrupted, context });
+          if (step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);
+          finish(step, durationMs);
           continue;
         }
         if (single) await client.query('SAVEPOINT play_later_step');
         await client.query(revisionRoleSql(settings, 'LOCAL'));
-        await step.revision[step.direction](kyselyOn(client), context);
+        await step.revision[step.direction](kyselyOn(client, { insideCallersTransaction: true }), context);
         if (step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);
         await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));
         const durationMs = performance.now() - started;
@@ -128,7 +146,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
       } catch (error) {
         if (!(error instanceof PlayLaterError) && isConnectionLost(error)) throw connectionLostError(step, describeConnection(client, 'connection'), error);
         if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || retries >= settings.lockRetries) {
-          throw revisionFailed(step, error, retries);
+          throw revisionFailed(step, error, retries, single);
         }
         retries += 1;
         if (single) await client.query('ROLLBACK TO SAVEPOINT play_later_step');
@@ -158,6 +176,21 @@ export function retryPause(retry: number): number {
   return Math.min(FIRST_RETRY_PAUSE_MS * 2 ** (retry - 1), MAX_RETRY_PAUSE_MS);
 }
 
+/**
+ * What can be known before anything runs: a direct URL must reach the database being migrated, and
+ * a revision that declares it needs a direct connection gets one or nothing runs.
+ */
+async function checkBeforeRunning(options: RunOptions, steps: readonly PlannedStep[]): Promise<void> {
+  const needsDirect = steps.filter((step) => step.revision.needsDirectConnection).map((step) => step.revision.id);
+  if (needsDirect.length > 0 && !options.directUrl) {
+    throw new PlayLaterError('E_DIRECT_URL_REQUIRED', `Revision(s) ${needsDirect.join(', ')} declare needsDirectConnection (they rely on session state), and no direct URL is configured; nothing was run.`, {
+      hint: 'Set DIRECT_DATABASE_URL (config key directDatabaseUrl) to a URL that reaches PostgreSQL itself, not a transaction pooler, and run again.',
+      data: { revisions: needsDirect },
+    });
+  }
+  if (options.directUrl && steps.some((step) => !step.revision.transactional)) await assertDirectUrlReachesSameDatabase(options.client, options.directUrl);
+}
+
 /** Inside the locked transaction: bookkeeping tables exist, checksums match, and the heads as they are now. */
 async function readLockedState(client: pg.Client, graph: RevisionGraph, host: string, adopted: string[]): Promise<string[]> {
   await ensureVersionTable(client);
@@ -167,7 +200,7 @@ async function readLockedState(client: pg.Client, graph: RevisionGraph, host: st
   return heads;
 }
 
-function revisionFailed(step: PlannedStep, error: unknown, retries: number): PlayLaterError {
+function revisionFailed(step: PlannedStep, error: unknown, retries: number, single: boolean): PlayLaterError {
   if (error instanceof PlayLaterError) return error;
   const { id } = step.revision;
   const pgError = error as { code?: string; detail?: string; position?: string; where?: string; constraint?: string };
@@ -178,7 +211,9 @@ function revisionFailed(step: PlannedStep, error: unknown, retries: number): Pla
     pgError.code === LOCK_NOT_AVAILABLE
       ? ` It could not get its locks after ${retries + 1} tries; a long transaction holds them (see pg_stat_activity), or raise lockRetries / lockTimeoutMs.`
       : '';
-  const kept = step.revision.transactional
+  const kept = single
+    ? 'The database stays where it was before this run: nothing of this run was kept (--single-transaction).'
+    : step.revision.transactional
     ? `The database stays at the revision before ${id}; nothing of ${id} was kept.`
     : keptOfNonTransactional(step);
   return new PlayLaterError('E_REVISION_FAILED', `Revision ${id} failed (${step.direction === 'up' ? 'upgrade' : 'downgrade'}): ${parts.join('\n')}`, {

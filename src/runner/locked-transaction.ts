@@ -33,6 +33,8 @@ export class LockedTransaction {
   constructor(
     private readonly client: pg.Client,
     private readonly settings: LockSettings,
+    /** The run's lease holder id: its own lease does not keep it out. */
+    private readonly holder?: string,
   ) {}
 
   get isOpen(): boolean {
@@ -40,7 +42,7 @@ export class LockedTransaction {
   }
 
   async begin(): Promise<void> {
-    await beginWithMigrationLock(this.client, this.settings.lockWaitMs, () => this.client.query(timeoutSettingsSql(this.settings, 'LOCAL')).then(() => undefined));
+    await beginWithMigrationLock(this.client, this.settings.lockWaitMs, () => this.client.query(timeoutSettingsSql(this.settings, 'LOCAL')).then(() => undefined), this.holder);
     this.open = true;
   }
 
@@ -59,8 +61,8 @@ export class LockedTransaction {
 }
 
 /** Runs `work` in one locked transaction: committed when it returns, rolled back when it throws. */
-export async function inLockedTransaction<T>(client: pg.Client, settings: LockSettings, work: () => Promise<T>): Promise<T> {
-  const transaction = new LockedTransaction(client, settings);
+export async function inLockedTransaction<T>(client: pg.Client, settings: LockSettings, work: () => Promise<T>, holder?: string): Promise<T> {
+  const transaction = new LockedTransaction(client, settings, holder);
   await transaction.begin();
   try {
     const result = await work();

@@ -35,8 +35,10 @@ export interface MigratorOptions {
   /** …or a connection you own (left open). Give one of the two, except for renderSql. */
   client?: pg.Client;
   /**
-   * A direct (not pooled) URL of the same database, for non-transactional revisions (CREATE INDEX
-   * CONCURRENTLY). Default: databaseUrl.
+   * Optional: a direct (not pooled) URL of the same database. Non-transactional revisions run on
+   * the main connection under the migration lease, which works through a transaction pooler;
+   * with a direct URL they run there with the runner's session timeouts, and a revision that
+   * declares needsDirectConnection requires one (docs/pooling-and-locks.md).
    */
   directUrl?: string;
   /** Lock wait, lock_timeout, retries, statement_timeout; each defaults to DEFAULT_RUNNER_SETTINGS. */
@@ -278,7 +280,7 @@ export class Migrator {
 
   private async withConnection<T>(work: (client: pg.Client, directUrl: string | undefined) => Promise<T>): Promise<T> {
     const { client, databaseUrl } = this.options;
-    const directUrl = this.options.directUrl ?? databaseUrl;
+    const { directUrl } = this.options;
     if (client) return work(client, directUrl);
     if (!databaseUrl) {
       throw new PlayLaterError('E_USAGE', 'This Migrator has no database: give databaseUrl or client.', {

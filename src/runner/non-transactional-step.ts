@@ -1,130 +1,148 @@
 import type pg from 'pg';
-import { connect, disconnect } from '../db/connect.js';
-import { connectionLostError, describeConnection, isConnectionLost } from './connection-lost.js';
+import { connect, disconnect, urlOf } from '../db/connect.js';
 import { PlayLaterError } from '../errors.js';
-import { timeoutSettingsSql, type LockSettings } from './locked-transaction.js';
-import { acquireSessionMigrationLock, releaseSessionMigrationLock } from './migration-lock.js';
-import { offlineRevisionSql } from './offline-sql.js';
-import { planSteps, type PlannedStep, type Target } from './plan.js';
+import { revisionRoleSql, type RoleNames } from '../security/roles.js';
+import { connectionLostError, describeConnection, isConnectionLost } from './connection-lost.js';
+import { inLockedTransaction, timeoutSettingsSql, type LockSettings } from './locked-transaction.js';
+import { LeaseKeeper } from './migration-lease.js';
+import type { PlannedStep } from './plan.js';
 import type { RevisionContext } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
-import { findInterrupted, markInterrupted, recordFinished, recordStarted, type InterruptedRun } from './revision-history.js';
-import { revisionRoleSql, type RoleNames } from '../security/roles.js';
+import { recordFinished, type InterruptedRun } from './revision-history.js';
 import { kyselyOn } from './single-connection-kysely.js';
 import { readHeads, writeHeads } from './version-table.js';
 
 export interface NonTransactionalStepOptions {
-  /** The runner's main connection: the direct one must reach the same database. */
+  /** The runner's connection (DATABASE_URL, through a pooler or not), with no transaction open. */
   mainClient: pg.Client;
-  /** A direct (not pooled) URL: the session lock below needs a real session. */
+  /** DIRECT_DATABASE_URL when configured: the revision then runs on a session of its own. */
   directUrl: string | undefined;
   graph: RevisionGraph;
-  target: Target;
-  /** The step the caller planned; if another runner moved the database meanwhile, nothing runs. */
   step: PlannedStep;
   settings: LockSettings & Partial<RoleNames>;
-  host: string;
+  /** This run's lease holder id, and the lease (the 'running' history row) the caller took. */
+  holder: string;
+  leaseId: string;
+  /** Earlier runs of the revision that never finished, found when the lease was taken. */
+  interrupted: readonly InterruptedRun[];
   context: RevisionContext;
 }
 
 /**
  * Runs a revision declared `transactional = false` (CREATE/DROP INDEX CONCURRENTLY cannot run in a
- * transaction), so no transaction-scoped lock can cover it. It runs on its own direct connection
- * under the session-level form of the migration lock, with a 'running' history row committed first:
- * a crash in its middle is then recognized by the next run, which drops the INVALID indexes the
- * revision left behind and runs it again. Returns the duration, or undefined when another runner
- * changed the plan while this one waited (the caller re-plans).
+ * transaction) under the migration lease the caller took: every statement is sent in autocommit or
+ * in a short transaction of the revision's own, so it works through a transaction pooler. Each
+ * statement is journaled in the lease's history row before it is sent; a run that dies midway is
+ * recognized by the next one, which drops the INVALID indexes the journal names and runs the
+ * revision again. Timeouts: with DIRECT_DATABASE_URL the revision's session gets the runner's
+ * timeouts; otherwise each of the revision's transactions gets them (SET LOCAL), and a statement it
+ * sends on its own (CREATE INDEX CONCURRENTLY, a DO block) runs with the server's settings for the
+ * role and database. Returns the duration.
  */
-export async function runNonTransactionalStep(options: NonTransactionalStepOptions): Promise<number | undefined> {
-  const { step, graph } = options;
-  if (!options.directUrl) {
-    throw new PlayLaterError('E_DIRECT_URL_REQUIRED', `Revision ${step.revision.id} is non-transactional and needs a direct database connection, and none is configured.`, {
-      hint: 'Set DIRECT_DATABASE_URL (config key directDatabaseUrl) to a URL that reaches PostgreSQL itself, not PgBouncer.',
-      data: { revision: step.revision.id },
-    });
-  }
-  const client = await connect(options.directUrl, { applicationName: 'play-later-db (non-transactional)' });
+export async function runNonTransactionalStep(options: NonTransactionalStepOptions): Promise<number> {
+  const { step, graph, settings, mainClient } = options;
+  const direct = options.directUrl ? await connect(options.directUrl, { applicationName: 'play-later-db (non-transactional)' }) : undefined;
+  let leaseClient: pg.Client | undefined;
   try {
-    await assertSameDatabase(options.mainClient, client);
-    await client.query(timeoutSettingsSql(options.settings, 'SESSION'));
-    await client.query(revisionRoleSql(options.settings, 'SESSION'));
-    await acquireSessionMigrationLock(client, options.settings.lockWaitMs);
+    leaseClient = direct ? mainClient : await connect(mainUrl(mainClient), { applicationName: 'play-later-db (lease)' });
+    const lease = new LeaseKeeper(leaseClient, options.leaseId, options.holder);
+    lease.start();
     try {
-      const heads = await readHeads(client);
-      const next = planSteps(graph, graph.appliedFrom(heads), options.target)[0];
-      if (next?.revision.id !== step.revision.id || next.direction !== step.direction) return undefined;
-      await recoverInterrupted(client, step, options.context.log);
-      const historyId = await recordStarted(client, step.revision, step.direction, options.host);
+      const client = direct ?? mainClient;
+      // As the owner role (revision 013): SESSION on a direct session of our own, else LOCAL in each transaction.
+      if (direct) await direct.query(`${timeoutSettingsSql(settings, 'SESSION')}; ${revisionRoleSql(settings, 'SESSION')}`);
+      await recoverInterrupted(client, step, options.interrupted, options.context.log);
       const started = performance.now();
-      // A failure leaves the 'running' row: the next try (or run) recovers as after a crash.
-      await step.revision[step.direction](kyselyOn(client), options.context).catch((error: unknown) => {
-        throw isConnectionLost(error) ? connectionLostError(step, describeConnection(client, 'direct connection'), error) : error;
+      const db = kyselyOn(client, {
+        afterBegin: direct ? undefined : () => client.query(`${timeoutSettingsSql(settings, 'LOCAL')}; ${revisionRoleSql(settings, 'LOCAL')}`).then(() => undefined),
+        beforeStatement: (statement) => lease.journal(statement),
+      });
+      await step.revision[step.direction](db, options.context).catch((error: unknown) => {
+        throw isConnectionLost(error) ? connectionLostError(step, describeConnection(client, direct ? 'direct connection' : 'connection'), error) : error;
       });
       const durationMs = performance.now() - started;
-      await client.query('BEGIN');
-      await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));
-      await recordFinished(client, historyId, durationMs);
-      await client.query('COMMIT');
+      // Renewed until the end: the lock may take a moment, and a lapsed lease would be recovered.
+      await inLockedTransaction(
+        mainClient,
+        settings,
+        async () => {
+          const heads = await readHeads(mainClient);
+          await writeHeads(mainClient, heads, graph.headsAfter(heads, step.revision.id, step.direction));
+          await recordFinished(mainClient, options.leaseId, durationMs);
+        },
+        options.holder,
+      );
+      await lease.stop();
       return durationMs;
-    } finally {
-      const released = await releaseSessionMigrationLock(client).catch(() => true);
-      if (!released) {
-        options.context.log(
-          'WARNING: the session migration lock was not held by this connection when released: DIRECT_DATABASE_URL seems to go through a pooler; point it at PostgreSQL itself.',
-        );
-      }
+    } catch (error) {
+      // The 'running' row stays: the next try (or run) recovers it as after a crash, at once.
+      await lease.release().catch(() => undefined);
+      throw error;
     }
   } finally {
-    await disconnect(client);
+    if (leaseClient !== mainClient) await disconnect(leaseClient);
+    await disconnect(direct);
   }
 }
 
+function mainUrl(client: pg.Client): string {
+  const url = urlOf(client);
+  if (url === undefined) {
+    throw new PlayLaterError('E_DIRECT_URL_REQUIRED', 'A non-transactional revision needs a second connection for its lease, and the runner\'s connection was not opened by connect().', {
+      hint: 'Open the connection with connect() (src/db/connect.ts), or pass directUrl.',
+    });
+  }
+  return url;
+}
+
 /**
- * A previous run of this revision started and never finished. What it completed stays (no
+ * Earlier runs of this revision started and never finished. What they completed stays (no
  * transaction); an interrupted CREATE or DROP INDEX CONCURRENTLY leaves an INVALID index, which a
- * retry with IF NOT EXISTS would silently keep. The invalid indexes the revision names are dropped
- * (concurrently) so that running it again is safe; others are not ours to touch.
+ * retry with IF NOT EXISTS would silently keep. The INVALID indexes that the runs' journals name
+ * are dropped (concurrently) so that running it again is safe; others are not ours to touch.
  */
-async function recoverInterrupted(client: pg.Client, step: PlannedStep, log: (message: string) => void): Promise<void> {
-  const interrupted = await findInterrupted(client, step.revision.id);
+async function recoverInterrupted(client: pg.Client, step: PlannedStep, interrupted: readonly InterruptedRun[], log: (message: string) => void): Promise<void> {
   if (interrupted.length === 0) return;
   const invalid = await invalidIndexes(client);
   const named = new Set(
-    (await offlineRevisionSql(step.revision, step.direction).catch(() => [] as string[])).flatMap((statement) =>
-      [...statement.matchAll(/[A-Za-z_][A-Za-z0-9_$]*/g)].map((match) => match[0].toLowerCase()),
-    ),
+    interrupted.flatMap((run) => run.journal ?? []).flatMap((statement) => [...statement.matchAll(/[A-Za-z_][A-Za-z0-9_$]*/g)].map((match) => match[0].toLowerCase())),
   );
   const ours = invalid.filter((index) => named.has(index.name.toLowerCase()));
   const others = invalid.filter((index) => !ours.includes(index));
   log(
     `WARNING: ${describeInterrupted(interrupted)}. ${ours.length > 0 ? `It left INVALID index(es) ${ours.map((i) => i.qualified).join(', ')}: dropping them and running ${step.revision.id} again.` : `No INVALID index of it was left; running ${step.revision.id} again.`}`,
   );
+  const unjournaled = interrupted.some((run) => run.journal === null);
   if (others.length > 0) {
-    log(`WARNING: INVALID index(es) not named by ${step.revision.id} were left alone: ${others.map((i) => i.qualified).join(', ')}. Drop them with DROP INDEX CONCURRENTLY when you know where they come from.`);
+    log(
+      `WARNING: INVALID index(es) not named in the journal of ${step.revision.id} were left alone: ${others.map((i) => i.qualified).join(', ')}.${unjournaled ? ' (An interrupted run predates the journal, so it names nothing.)' : ''} Drop them with DROP INDEX CONCURRENTLY when you know where they come from.`,
+    );
   }
   for (const index of ours) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index.qualified}`);
-  await markInterrupted(
-    client,
-    interrupted.map((run) => run.id),
-  );
 }
 
 /**
- * Advisory locks and the version table are per database: a direct URL that reaches another
- * database (or another server) would run the revision there, outside the other runners' lock.
+ * Advisory locks, the lease and the version table are per database: a direct URL that reaches
+ * another database (or another server) would run revisions there, outside the other runners' lock.
+ * Checked before anything runs.
  */
-async function assertSameDatabase(main: pg.Client, direct: pg.Client): Promise<void> {
-  const identify = async (client: pg.Client): Promise<string> => {
-    const result = await client.query<{ id: string }>(
-      `SELECT format('%s (oid %s) on %s', d.datname, d.oid, current_setting('server_version')) AS id FROM pg_database d WHERE d.datname = current_database()`,
-    );
-    return result.rows[0]!.id;
-  };
-  const [expected, found] = await Promise.all([identify(main), identify(direct)]);
-  if (expected !== found) {
-    throw new PlayLaterError('E_DIRECT_URL_REQUIRED', `DIRECT_DATABASE_URL reaches ${found}, not the database being migrated, ${expected}.`, {
-      hint: 'Point DIRECT_DATABASE_URL (directDatabaseUrl) at the same database as DATABASE_URL, on PostgreSQL itself rather than PgBouncer.',
-    });
+export async function assertDirectUrlReachesSameDatabase(main: pg.Client, directUrl: string): Promise<void> {
+  const direct = await connect(directUrl, { applicationName: 'play-later-db (non-transactional)' });
+  try {
+    const identify = async (client: pg.Client): Promise<string> => {
+      const result = await client.query<{ id: string }>(
+        `SELECT format('%s (oid %s) on %s', d.datname, d.oid, current_setting('server_version')) AS id FROM pg_database d WHERE d.datname = current_database()`,
+      );
+      return result.rows[0]!.id;
+    };
+    const [expected, found] = await Promise.all([identify(main), identify(direct)]);
+    if (expected !== found) {
+      throw new PlayLaterError('E_DIRECT_URL_REQUIRED', `DIRECT_DATABASE_URL reaches ${found}, not the database being migrated, ${expected}.`, {
+        hint: 'Point DIRECT_DATABASE_URL (directDatabaseUrl) at the same database as DATABASE_URL, on PostgreSQL itself rather than PgBouncer; or unset it: one URL works, through a pooler too.',
+      });
+    }
+  } finally {
+    await disconnect(direct);
   }
 }
 

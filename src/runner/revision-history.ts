@@ -20,6 +20,9 @@ export type HistoryDirection = Direction | 'adopt' | 'accept';
 /**
  * status: 'running' is written (committed) before a non-transactional revision starts, so a crash in
  * its middle stays visible; 'done' when finished; 'interrupted' once a later run has recovered it.
+ * A 'running' row is also the migration lease (migration-lease.ts): lease_holder is the run that
+ * holds it, lease_expires_at how long it stays valid without a renewal, and journal every statement
+ * the revision sent, written before it was sent, so that recovery knows what the run created.
  */
 export const CREATE_HISTORY_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -33,8 +36,14 @@ export const CREATE_HISTORY_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ${HISTORY_TA
     duration_ms INTEGER,
     applied_by TEXT NOT NULL DEFAULT current_user,
     application TEXT NOT NULL DEFAULT current_setting('application_name'),
-    host TEXT
+    host TEXT,
+    lease_holder TEXT,
+    lease_expires_at TIMESTAMPTZ,
+    journal TEXT[]
 )`;
+
+/** Columns added after the table was first released: a table created by an older runner gets them. */
+const LATER_COLUMNS = { lease_holder: 'TEXT', lease_expires_at: 'TIMESTAMPTZ', journal: 'TEXT[]' } as const;
 
 /** Who runs: the database user is recorded by the server; this names the machine and process. */
 export function runnerHost(): string {
@@ -64,26 +73,29 @@ export function historyInsertSql(entry: HistoryEntry): string {
   ].join(', ')})`;
 }
 
+/**
+ * Creates the table, or adds the columns an older runner's table lacks. The catalog is read first:
+ * ALTER TABLE would take an exclusive lock on the table even when it has nothing to add.
+ */
 export async function ensureHistoryTable(client: pg.Client): Promise<void> {
   await client.query(CREATE_HISTORY_TABLE_SQL);
+  const present = await client.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND NOT attisdropped`,
+    [HISTORY_TABLE],
+  );
+  const names = new Set(present.rows.map((row) => row.name));
+  const missing = Object.entries(LATER_COLUMNS).filter(([name]) => !names.has(name));
+  if (missing.length > 0) {
+    await client.query(`ALTER TABLE ${HISTORY_TABLE} ${missing.map(([name, type]) => `ADD COLUMN IF NOT EXISTS ${name} ${type}`).join(', ')}`);
+  }
 }
 
 export async function recordHistory(client: pg.Client, entry: HistoryEntry): Promise<void> {
   await client.query(historyInsertSql(entry));
 }
 
-/** Commits (autocommit) a 'running' row before a non-transactional revision starts; returns its id. */
-export async function recordStarted(client: pg.Client, revision: Revision, direction: Direction, host: string): Promise<string> {
-  const result = await client.query<{ id: string }>(
-    `INSERT INTO ${HISTORY_TABLE} (revision, direction, status, checksum, file, started_at, host)
-     VALUES ($1, $2, 'running', $3, $4, clock_timestamp(), $5) RETURNING id`,
-    [revision.id, direction, revision.checksum, path.basename(revision.file), host],
-  );
-  return result.rows[0]!.id;
-}
-
 export async function recordFinished(client: pg.Client, id: string, durationMs: number): Promise<void> {
-  await client.query(`UPDATE ${HISTORY_TABLE} SET status = 'done', applied_at = clock_timestamp(), duration_ms = $2 WHERE id = $1`, [
+  await client.query(`UPDATE ${HISTORY_TABLE} SET status = 'done', applied_at = clock_timestamp(), duration_ms = $2, lease_expires_at = NULL WHERE id = $1`, [
     id,
     Math.round(durationMs),
   ]);
@@ -96,13 +108,18 @@ export interface InterruptedRun {
   startedAt: Date;
   appliedBy: string;
   host: string | null;
+  /** What it sent (or was about to send) before it stopped; null for a run of an older runner. */
+  journal: string[] | null;
 }
 
-/** Non-transactional runs that started and never finished: their runner died or failed midway. */
+/**
+ * Non-transactional runs that started and never finished and whose lease has lapsed: their runner
+ * died or failed midway. A run whose lease is still valid is another runner's, at work.
+ */
 export async function findInterrupted(client: pg.Client, revisionId: string): Promise<InterruptedRun[]> {
-  const result = await client.query<{ id: string; revision: string; direction: Direction; started_at: Date; applied_by: string; host: string | null }>(
-    `SELECT id, revision, direction, started_at, applied_by, host FROM ${HISTORY_TABLE}
-      WHERE status = 'running' AND revision = $1 ORDER BY id`,
+  const result = await client.query<{ id: string; revision: string; direction: Direction; started_at: Date; applied_by: string; host: string | null; journal: string[] | null }>(
+    `SELECT id, revision, direction, started_at, applied_by, host, journal FROM ${HISTORY_TABLE}
+      WHERE status = 'running' AND revision = $1 AND (lease_expires_at IS NULL OR lease_expires_at <= clock_timestamp()) ORDER BY id`,
     [revisionId],
   );
   return result.rows.map((row) => ({
@@ -112,6 +129,7 @@ export async function findInterrupted(client: pg.Client, revisionId: string): Pr
     startedAt: row.started_at,
     appliedBy: row.applied_by,
     host: row.host,
+    journal: row.journal,
   }));
 }
 

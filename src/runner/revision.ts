@@ -27,6 +27,12 @@ export interface RevisionModule {
   background?: readonly BackgroundMigrationSpec[];
   /** Background migrations that must be finished before this revision may run. */
   requiresBackground?: string | readonly string[];
+  /**
+   * true: relies on session state across statements (SET without LOCAL, temporary tables, session
+   * advisory locks, LISTEN), so it cannot run through a transaction pooler: the runner refuses to
+   * start without DIRECT_DATABASE_URL (E_DIRECT_URL_REQUIRED).
+   */
+  needsDirectConnection?: boolean;
   up: RevisionStep;
   down: RevisionStep;
 }
@@ -42,6 +48,7 @@ export interface Revision {
   transactional: boolean;
   background: readonly BackgroundMigrationSpec[];
   requiresBackground: readonly string[];
+  needsDirectConnection?: boolean;
   /** File it was loaded from, and the sha256 of its source text. */
   file: string;
   checksum: string;
@@ -68,6 +75,7 @@ const KNOWN_EXPORTS = new Set([
   'transactional',
   'background',
   'requiresBackground',
+  'needsDirectConnection',
   'up',
   'down',
 ]);
@@ -77,7 +85,7 @@ const REQUIRED_EXPORTS = ['revision', 'downRevision', 'message', 'createDate', '
 export function toRevision(exports: Record<string, unknown>, file: string, checksum: string): Revision {
   const invalid = (problem: string): PlayLaterError =>
     new PlayLaterError('E_REVISION_INVALID', `Revision file ${file}: ${problem}`, {
-      hint: 'A revision exports revision, downRevision, message, createDate, up, down and optionally dependsOn, branchLabels, transactional.',
+      hint: 'A revision exports revision, downRevision, message, createDate, up, down and optionally dependsOn, branchLabels, transactional, needsDirectConnection.',
       data: { file },
     });
   for (const name of Object.keys(exports)) {
@@ -97,8 +105,8 @@ export function toRevision(exports: Record<string, unknown>, file: string, check
     throw invalid('"createDate" must be an ISO 8601 date string.');
   }
   if (typeof exports.up !== 'function' || typeof exports.down !== 'function') throw invalid('"up" and "down" must be functions.');
-  if (exports.transactional !== undefined && typeof exports.transactional !== 'boolean') {
-    throw invalid('"transactional" must be true or false.');
+  for (const flag of ['transactional', 'needsDirectConnection'] as const) {
+    if (exports[flag] !== undefined && typeof exports[flag] !== 'boolean') throw invalid(`"${flag}" must be true or false.`);
   }
   return {
     id,
@@ -110,6 +118,7 @@ export function toRevision(exports: Record<string, unknown>, file: string, check
     transactional: exports.transactional !== false,
     background: backgroundSpecs(exports.background, invalid),
     requiresBackground: idList(exports.requiresBackground, 'requiresBackground', invalid),
+    needsDirectConnection: exports.needsDirectConnection === true,
     file,
     checksum,
     up: exports.up as RevisionStep,

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describeSchema } from './describe-schema.js';
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from './generate-database-types.js';
-import { ERD_FILE, ERD_MARKERS, erdDocument, generateErd, withErdInReadme } from './generate-erd.js';
+import { ERD_FILE, erdDocument, generateErd } from './generate-erd.js';
 import { SCHEMA_FILE, renderSchemaFile } from './schema-file.js';
 import { headDatabase, type HeadOptions } from './declared-and-head.js';
 import type { ScratchDatabase, ScratchServer } from './scratch-databases.js';
@@ -19,21 +19,18 @@ export function projectRoot(revisionsDir: string): string {
   return path.dirname(path.resolve(revisionsDir));
 }
 
-/** The files `generate` writes (and the README's ERD block, when it has one). */
+/** The files `generate` writes. */
 export const GENERATED_FILES = [SCHEMA_FILE, DATABASE_TYPES_FILE, ERD_FILE] as const;
 
 /**
  * What the committed generated files must hold for a database at head (a scratch one, without the
  * runner's bookkeeping tables): schema/schema.sql, the Kysely types (when kysely-codegen, a dev
- * dependency, is installed), docs/erd.md and the README's ERD block (when the README has one).
+ * dependency, is installed) and docs/erd.md.
  */
 export async function renderGeneratedFiles(head: ScratchDatabase, heads: readonly string[], root: string): Promise<GeneratedFile[]> {
   const files: GeneratedFile[] = [{ file: SCHEMA_FILE, text: renderSchemaFile([...heads].sort(), await describeSchema(head.client)) }];
   if (kyselyCodegenInstalled()) files.push({ file: DATABASE_TYPES_FILE, text: await generateDatabaseTypes(head.url) });
-  const diagram = await generateErd(head.client);
-  files.push({ file: ERD_FILE, text: erdDocument(diagram) });
-  const readme = committedText(root, 'README.md');
-  if (readme?.includes(ERD_MARKERS.start) && readme.includes(ERD_MARKERS.end)) files.push({ file: 'README.md', text: withErdInReadme(readme, diagram) });
+  files.push({ file: ERD_FILE, text: erdDocument(await generateErd(head.client)) });
   return files;
 }
 

@@ -56,6 +56,33 @@ function missingVariables(kind: ExternalKind, env: NodeJS.ProcessEnv = process.e
     .join(' and ');
 }
 
+/** A second PgBouncer (transaction pooling, 3 server connections per database) in front of PostgreSQL 15. */
+export const SMALL_POOL_VARIABLE = 'PLAY_LATER_TEST_PGBOUNCER_SMALL_POOL_URL';
+
+/** The small-pool PgBouncer (its admin URL is PostgreSQL 15's), or undefined when not configured. */
+export function smallPoolServer(env: NodeJS.ProcessEnv = process.env): TestServer | undefined {
+  const direct = env[EXTERNAL_SERVER_VARIABLES.pg15];
+  const pooled = env[SMALL_POOL_VARIABLE];
+  return direct && pooled ? { kind: 'pgbouncer', name: 'PgBouncer (transaction pooling, pool size 3)', adminUrl: direct, clientUrl: pooled } : undefined;
+}
+
+/** Runs `suite` against the small-pool PgBouncer; missing, it is skipped (or fails under CI=true), naming the variables. */
+export function describeWithSmallPool(title: string, suite: (server: TestServer) => void): void {
+  const server = smallPoolServer();
+  if (server) {
+    describe(`${title} [${server.name}]`, () => suite(server));
+    return;
+  }
+  const reason = `${title}: set ${SMALL_POOL_VARIABLE} and ${EXTERNAL_SERVER_VARIABLES.pg15} to run it (scripts/ci/start-test-servers.sh sets both)`;
+  if (REQUIRE_ALL_SERVERS) {
+    it(reason, () => {
+      throw new Error(`Not set, and CI=true requires every test server. ${reason}.`);
+    });
+  } else {
+    it.skip(reason, () => undefined);
+  }
+}
+
 /** Every configured external server (used by the global setup, which has no inject()). */
 export function configuredExternalServers(env: NodeJS.ProcessEnv = process.env): TestServer[] {
   return (Object.keys(EXTERNAL_SERVER_VARIABLES) as ExternalKind[]).flatMap((kind) => externalServer(kind, env) ?? []);

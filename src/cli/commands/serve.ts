@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { maskUrl, parseDatabaseUrl } from '../../db/database-url.js';
+import { maskUrl } from '../../db/database-url.js';
 import { EMBEDDED_DATABASE, releaseSignalHandlers, startEmbeddedServer } from '../../db/embedded-server.js';
 import { findServedServer, forgetServedServer, recordServedServer } from '../../db/served-server.js';
 import { PlayLaterError } from '../../errors.js';
 import { findPgTool } from '../../ops/pg-tools.js';
+import { toolConnection } from '../../ops/run-tool.js';
 import type { CommandContext } from '../command-context.js';
 import { bringToHead } from './setup.js';
 
@@ -74,11 +75,12 @@ export function urlCommand(context: CommandContext, flags: { showPassword?: bool
 
 /** `psql`: an interactive psql on the configured database, or on the server `serve` runs. */
 export async function psqlCommand(context: CommandContext, args: readonly string[]): Promise<void> {
-  const target = parseDatabaseUrl(runningDatabaseUrl(context));
+  const connection = toolConnection(runningDatabaseUrl(context));
   const psql = await findPgTool('psql', 0, context.config.pgBinDir, 'E_USAGE');
-  const connection = { PGHOST: target.host, PGPORT: String(target.port), PGUSER: target.user, PGDATABASE: target.database };
-  // The password goes through the environment, never the command line (ps shows that).
-  const env = { ...process.env, ...connection, ...(target.password === undefined ? {} : { PGPASSWORD: target.password }) };
+  // The URL without its password (every host, every parameter); the password goes through the
+  // environment, never the command line (ps shows that).
+  const env = { ...process.env, ...connection.env };
+  args = [`--dbname=${connection.dbname}`, ...args];
   const ignoreInterrupt = (): void => undefined; // Ctrl-C belongs to psql (it cancels the query)
   process.on('SIGINT', ignoreInterrupt);
   try {
