@@ -40,7 +40,9 @@ export type ErrorCode =
   | 'E_VALIDATION'
   | 'E_NOT_FOUND'
   | 'E_CONFLICT'
-  | 'E_KEY_MISSING';
+  | 'E_KEY_MISSING'
+  | 'E_TOKEN_INVALID'
+  | 'E_CONFIRMATION_REQUIRED';
 
 /** Exit status: 1 for database or revision failures, 2 for usage errors. */
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -53,6 +55,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'E_DOWNGRADE_AT_BASE',
   'E_MULTIPLE_HEADS',
   'E_VALIDATION',
+  'E_CONFIRMATION_REQUIRED',
 ]);
 
 export interface ErrorDetails {
