@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { messageOf } from '../errors.js';
+import { isPlayLaterError, messageOf } from '../errors.js';
+import { checksumMismatchError, compareChecksums } from '../runner/revision-history.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { readHeads, VERSION_TABLE } from '../runner/version-table.js';
 import { describeSchema } from '../schema/describe-schema.js';
@@ -13,6 +14,8 @@ export interface VerifyCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** What to do about a failed check, when it says. */
+  hint?: string;
 }
 
 export interface VerifyReport {
@@ -23,7 +26,8 @@ export interface VerifyReport {
 
 /**
  * Everything the seed's verify_migration.py meant to check (tables, critical indexes, a write that
- * is rolled back), plus: the version table is consistent with the revision files; at head, every
+ * is rolled back), plus: the version table is consistent with the revision files; no applied
+ * revision's file was edited since it ran (checksums); at head, every
  * function, trigger and view of the committed schema description is there, and the live schema is
  * exactly that description (no drift). Each check reports on its own; none stops the others.
  */
@@ -33,7 +37,7 @@ export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, sc
     try {
       checks.push({ name, ok: true, detail: await run() });
     } catch (error) {
-      checks.push({ name, ok: false, detail: messageOf(error) });
+      checks.push({ name, ok: false, detail: messageOf(error), ...(isPlayLaterError(error) && error.hint ? { hint: error.hint } : {}) });
     }
   };
   const heads = await readHeads(client);
@@ -49,6 +53,12 @@ export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, sc
   });
   await check('smoke write (rolled back)', () => smokeWrite(client));
   await check('version table', () => checkVersionTable(client, graph, heads));
+  await check('revision checksums', async () => {
+    const { mismatched, unrecorded } = await compareChecksums(client, graph, graph.appliedFrom(heads));
+    if (mismatched.length > 0) throw checksumMismatchError(mismatched);
+    const adoptedLater = unrecorded.length > 0 ? `; ${unrecorded.length} without a recorded checksum yet (recorded by the next upgrade)` : '';
+    return `the applied revisions' files are as they were applied${adoptedLater}`;
+  });
   let atHead = false;
   await check('at head', async () => {
     const applied = graph.appliedFrom(heads); // throws, naming them, on revisions no file defines

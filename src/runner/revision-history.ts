@@ -119,13 +119,56 @@ export async function markInterrupted(client: pg.Client, ids: readonly string[])
   await client.query(`UPDATE ${HISTORY_TABLE} SET status = 'interrupted' WHERE id = ANY($1::bigint[])`, [ids]);
 }
 
-/** The checksum each revision was last applied (or adopted, or accepted) with. */
+/** The checksum each revision was last applied (or adopted, or accepted) with; none before the table exists. */
 async function recordedChecksums(client: pg.Client): Promise<Map<string, string>> {
+  const { rows: exists } = await client.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [HISTORY_TABLE]);
+  if (!exists[0]?.found) return new Map();
   const result = await client.query<{ revision: string; direction: HistoryDirection; checksum: string }>(
     `SELECT DISTINCT ON (revision) revision, direction, checksum FROM ${HISTORY_TABLE}
       WHERE status = 'done' ORDER BY revision, id DESC`,
   );
   return new Map(result.rows.filter((row) => row.direction !== 'down').map((row) => [row.revision, row.checksum]));
+}
+
+export interface ChecksumComparison {
+  /** Applied revisions whose file changed since it was applied. */
+  mismatched: Revision[];
+  /** Applied revisions with no recorded checksum (migrated by the seed's Alembic, or stamped). */
+  unrecorded: Revision[];
+}
+
+/** Compares the files of the applied revisions with the checksums they ran with; reads only. */
+export async function compareChecksums(client: pg.Client, graph: RevisionGraph, applied: ReadonlySet<string>): Promise<ChecksumComparison> {
+  const recorded = await recordedChecksums(client);
+  const comparison: ChecksumComparison = { mismatched: [], unrecorded: [] };
+  for (const revision of graph.order) {
+    if (!applied.has(revision.id)) continue;
+    const checksum = recorded.get(revision.id);
+    if (checksum === undefined) comparison.unrecorded.push(revision);
+    else if (checksum !== revision.checksum) comparison.mismatched.push(revision);
+  }
+  return comparison;
+}
+
+/** E_CHECKSUM_MISMATCH naming the edited files and the two ways out. */
+export function checksumMismatchError(mismatched: readonly Revision[]): PlayLaterError {
+  const files = mismatched.map((r) => path.relative(process.cwd(), r.file));
+  return new PlayLaterError(
+    'E_CHECKSUM_MISMATCH',
+    `Applied revision file(s) changed since they were applied: ${files.join(', ')}. The database ran the old text; running on would hide the difference.`,
+    {
+      hint: `Restore the file(s) as applied (git log -p) and write a new revision for the change; or, if the edit changes nothing the database sees (a comment), accept it: ${mismatched
+        .map((r) => `play-later-db checksum accept ${r.id}`)
+        .join('; ')}.`,
+      data: { revisions: mismatched.map((r) => r.id), files },
+    },
+  );
+}
+
+/** Reads only: throws E_CHECKSUM_MISMATCH when an applied revision's file was edited (current, verify, deploy before its backup). */
+export async function assertChecksumsMatch(client: pg.Client, graph: RevisionGraph, applied: ReadonlySet<string>): Promise<void> {
+  const { mismatched } = await compareChecksums(client, graph, applied);
+  if (mismatched.length > 0) throw checksumMismatchError(mismatched);
 }
 
 /**
@@ -135,28 +178,8 @@ async function recordedChecksums(client: pg.Client): Promise<Map<string, string>
  * Returns the ids adopted.
  */
 export async function verifyChecksums(client: pg.Client, graph: RevisionGraph, applied: ReadonlySet<string>, host: string): Promise<string[]> {
-  const recorded = await recordedChecksums(client);
-  const mismatched: Revision[] = [];
-  const adopted: Revision[] = [];
-  for (const revision of graph.order) {
-    if (!applied.has(revision.id)) continue;
-    const checksum = recorded.get(revision.id);
-    if (checksum === undefined) adopted.push(revision);
-    else if (checksum !== revision.checksum) mismatched.push(revision);
-  }
-  if (mismatched.length > 0) {
-    const files = mismatched.map((r) => path.relative(process.cwd(), r.file));
-    throw new PlayLaterError(
-      'E_CHECKSUM_MISMATCH',
-      `Applied revision file(s) changed since they were applied: ${files.join(', ')}. The database ran the old text; running on would hide the difference.`,
-      {
-        hint: `Restore the file(s) as applied (git log -p) and write a new revision for the change; or, if the edit changes nothing the database sees (a comment), accept it: ${mismatched
-          .map((r) => `play-later-db checksum accept ${r.id}`)
-          .join('; ')}.`,
-        data: { revisions: mismatched.map((r) => r.id), files },
-      },
-    );
-  }
-  for (const revision of adopted) await recordHistory(client, { revision, direction: 'adopt', host, durationMs: 0 });
-  return adopted.map((r) => r.id);
+  const { mismatched, unrecorded } = await compareChecksums(client, graph, applied);
+  if (mismatched.length > 0) throw checksumMismatchError(mismatched);
+  for (const revision of unrecorded) await recordHistory(client, { revision, direction: 'adopt', host, durationMs: 0 });
+  return unrecorded.map((r) => r.id);
 }
