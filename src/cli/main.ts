@@ -209,10 +209,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('import-games')
     .description('bulk import games from a CSV file (COPY; all or nothing; bad rows listed by line)')
     .argument('<file>', 'CSV with a header: igdb_id,title[,hltb_id,steam_app_id,description,cover_image_id,release_date,main_story,main_extra,completionist]')
+    .option('--encoding <name>', "the file's text encoding, e.g. windows-1252 (default utf-8; bytes it cannot decode are refused with their line)")
     .action(
-      run(async (ctx, file: string) => {
+      run(async (ctx, file: string, flags: { encoding?: string }) => {
         const { importGamesCommand } = await import('./commands/import-games.js');
-        await importGamesCommand(ctx, file);
+        await importGamesCommand(ctx, file, flags);
       }),
     );
   program
