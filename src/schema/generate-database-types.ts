@@ -18,7 +18,7 @@ export async function generateDatabaseTypes(url: string): Promise<string> {
   try {
     const generated = await codegen.generate({
       db,
-      dialect: new codegen.PostgresDialect(),
+      dialect: new codegen.PostgresDialect({ dateParser: 'string' }), // as src/db/date-values.ts parses DATE
       excludePattern: `(${BOOKKEEPING_TABLES.join('|')})`,
       outFile: null,
       typeOnlyImports: true,
