@@ -56,8 +56,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<target>', 'where to go')
     .option('--single-transaction', 'run all revisions in one transaction: all or nothing')
     .option('--sql', 'print the SQL instead of running it, without connecting (target may be a range from:to)')
+    .option('--yes', 'do not ask before dropping tables that hold rows (needed off a terminal)')
     .action(
-      run(async (ctx, target: string, flags: { singleTransaction?: boolean; sql?: boolean }) => {
+      run(async (ctx, target: string, flags: { singleTransaction?: boolean; sql?: boolean; yes?: boolean }) => {
         const { runMigration } = await import('./run-migration.js');
         await runMigration(ctx, 'down', target, flags);
       }),
@@ -148,10 +149,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('restore')
     .description('restore the database from a backup made by backup or deploy')
     .argument('<backup>', 'the backup file (.dump) or folder (.embedded)')
+    .option('--yes', 'do not ask before replacing a database that holds rows (needed off a terminal)')
     .action(
-      run(async (ctx, backup: string) => {
+      run(async (ctx, backup: string, flags: { yes?: boolean }) => {
         const { restoreCommand } = await import('./commands/restore.js');
-        await restoreCommand(ctx, backup);
+        await restoreCommand(ctx, backup, flags);
       }),
     );
   program

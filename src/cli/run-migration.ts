@@ -1,13 +1,18 @@
+import type pg from 'pg';
+import { findDataAtRisk } from '../runner/dropped-tables.js';
 import { runToTarget, type StepDone } from '../runner/executor.js';
-import { resolveDowngradeTarget, resolveUpgradeTarget, type Direction } from '../runner/plan.js';
+import { planSteps, resolveDowngradeTarget, resolveUpgradeTarget, type Direction, type PlannedStep } from '../runner/plan.js';
 import { readHeads } from '../runner/version-table.js';
 import type { CommandContext } from './command-context.js';
+import { confirmDestructive } from './confirm.js';
 import { describeHeads } from './describe-heads.js';
 
 export interface MigrateFlags {
   singleTransaction?: boolean;
   /** Print the SQL instead of running it (offline: no database is contacted). */
   sql?: boolean;
+  /** Downgrade: go ahead without asking even when tables holding rows would be dropped. */
+  yes?: boolean;
 }
 
 /** upgrade and downgrade: resolve the target against the database, run, report. */
@@ -19,11 +24,12 @@ export async function runMigration(context: CommandContext, direction: Direction
   }
   const graph = await context.graph();
   const { config, output } = context;
-  await context.withDatabase(async ({ client, displayUrl, url }) => {
+  await context.withDatabase(async ({ client, displayUrl, url, embedded }) => {
     output.debug(`database: ${displayUrl}`);
     const applied = graph.appliedFrom(await readHeads(client));
     const target =
       direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
+    if (direction === 'down' && !flags.yes && !embedded) await confirmDataLoss(context, client, planSteps(graph, applied, target), reference);
     const started = performance.now();
     const result = await runToTarget({
       client,
@@ -59,6 +65,20 @@ export async function runMigration(context: CommandContext, direction: Direction
       adopted: result.adopted,
       durationMs: totalMs,
     });
+  });
+}
+
+/** A downgrade that would drop tables holding rows (or cannot tell) asks first; see confirm.ts. */
+async function confirmDataLoss(context: CommandContext, client: pg.Client, steps: PlannedStep[], reference: string): Promise<void> {
+  const risk = await findDataAtRisk(client, steps);
+  const dangers = [
+    ...(risk.tablesWithRows.length > 0 ? [`drops table(s) holding rows: ${risk.tablesWithRows.join(', ')}`] : []),
+    ...(risk.unknown.length > 0 ? [`runs ${risk.unknown.join(', ')}, whose SQL depends on the data, so what it drops cannot be known in advance`] : []),
+  ];
+  if (dangers.length === 0) return;
+  await confirmDestructive(context.output, {
+    danger: `downgrade ${reference} ${dangers.join('; and it ')}`,
+    command: `play-later-db downgrade ${reference}`,
   });
 }
 

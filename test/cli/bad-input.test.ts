@@ -2,6 +2,7 @@
  * Every bad input through the real CLI in a child process: its error code, its exit status (2 usage,
  * 1 failure) and no stack trace.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -9,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl, withDatabase as urlWith } from '../../src/db/database-url.js';
 import { expectCliError } from '../support/expect-cli.js';
 import { fixtureDir, revisionFileName, revisionSource, writeRevisionFolder } from '../support/revision-folders.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
+import { PROJECT_ROOT } from '../support/template-databases.js';
 import { useTempFolders } from '../support/temp-folders.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -278,6 +280,77 @@ describe('import-games inputs', () => {
     expect(await titles([7200, 7206])).toEqual(['Ōkami ', 'Ōkami éééééé']);
 
     expectCliError(await importCli(['--encoding', 'klingon', file]), 'E_VALIDATION', 2);
+  });
+});
+
+describe('destructive commands ask first', () => {
+  let head: TestDatabase;
+  beforeAll(async () => {
+    head = await createTestDatabase({ from: 'head' });
+    const client = await head.connect();
+    try {
+      await client.query(`INSERT INTO games (igdb_id, title) VALUES (9301, 'Keep Me')`);
+    } finally {
+      await client.end();
+    }
+  });
+  afterAll(async () => head?.drop());
+  const state = async () => {
+    const client = await head.connect();
+    try {
+      const version = await client.query('SELECT version_num FROM alembic_version');
+      const games = await client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname = 'games'`);
+      return { heads: version.rows.map((r) => r.version_num as string), gamesTable: games.rows[0].n as number };
+    } finally {
+      await client.end();
+    }
+  };
+  /** The CLI on a pseudo-terminal (util-linux `script`), answering the prompt with `answer`. */
+  function onTerminal(args: string[], answer: string): Promise<CliResult> {
+    const command = [process.execPath, path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args].map((arg) => `'${arg}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DATABASE_URL: head.url }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let answered = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!answered && output.includes('Continue? [y/N] ')) {
+        answered = true;
+        child.stdin.write(`${answer}\n`);
+      }
+    });
+    return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: output, stderr: output })));
+  }
+
+  it('downgrade base off a terminal, dropping tables that hold rows: E_CONFIRMATION_REQUIRED, exit 2, nothing changed', async () => {
+    const before = await state();
+    const result = await runCli(['downgrade', 'base'], { env: { DATABASE_URL: head.url } });
+    expectCliError(result, 'E_CONFIRMATION_REQUIRED', 2);
+    expect(result.stderr).toMatch(/downgrade base drops table\(s\) holding rows: .*games/);
+    expect(result.stderr).toContain('hint: Run it on a terminal to be asked, or confirm in advance: play-later-db downgrade base --yes');
+    expect(await state()).toEqual(before);
+  });
+
+  it('on a terminal it asks: N (or Enter) keeps everything, y goes ahead', async () => {
+    const before = await state();
+    const declined = await onTerminal(['downgrade', 'base'], '');
+    expect(declined.stdout).toMatch(/WARN: downgrade base drops table\(s\) holding rows: .*games/);
+    expect(declined.stdout).toContain('error E_CONFIRMATION_REQUIRED: Not confirmed; nothing was changed.');
+    expect(declined.code).toBe(2);
+    expect(await state()).toEqual(before);
+    const confirmed = await onTerminal(['downgrade', 'base'], 'y');
+    expect(confirmed.stdout).toContain('Continue? [y/N] ');
+    expect(confirmed.code, confirmed.stdout).toBe(0);
+    expect(await state()).toEqual({ heads: [], gamesTable: 0 });
+  });
+
+  it('--yes goes ahead off a terminal', async () => {
+    expect((await runCli(['upgrade', 'head'], { env: { DATABASE_URL: head.url } })).code).toBe(0);
+    const client = await head.connect();
+    await client.query(`INSERT INTO games (igdb_id, title) VALUES (9302, 'Drop Me')`);
+    await client.end();
+    const result = await runCli(['downgrade', 'base', '--yes'], { env: { DATABASE_URL: head.url } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await state()).toEqual({ heads: [], gamesTable: 0 });
   });
 });
 
