@@ -2,12 +2,10 @@
  * A database brought to head on a throw-away embedded PostgreSQL (fsync off), for the scripts and
  * ad-hoc benchmarks that need the schema at head without touching any configured database.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
-import { startEmbeddedServer } from '../../src/db/embedded-server.js';
+import { withThrowawayServer } from '../../src/db/embedded-server.js';
 import { runToTarget } from '../../src/runner/executor.js';
 import { loadRevisions } from '../../src/runner/load-revisions.js';
 import { resolveUpgradeTarget } from '../../src/runner/plan.js';
@@ -18,9 +16,7 @@ const SETTINGS = { lockWaitMs: 30_000, lockTimeoutMs: 5_000, lockRetries: 3, sta
 
 /** Runs `work` on database `name` at head; the server is stopped and its folder removed on every path. */
 export async function withHeadOnThrowawayServer<T>(name: string, work: (url: string, client: pg.Client) => Promise<T>): Promise<T> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `play-later-${name}-`));
-  const server = await startEmbeddedServer({ dataDir, database: name, durable: false });
-  try {
+  return withThrowawayServer(`play-later-${name}-`, name, async (server) => {
     const url = server.urlFor(name);
     const client = await connect(url);
     try {
@@ -30,8 +26,5 @@ export async function withHeadOnThrowawayServer<T>(name: string, work: (url: str
     } finally {
       await disconnect(client);
     }
-  } finally {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }

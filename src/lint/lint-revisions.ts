@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, disconnect } from '../db/connect.js';
 import { withDatabase } from '../db/database-url.js';
-import { startEmbeddedServer } from '../db/embedded-server.js';
+import { withThrowawayServer } from '../db/embedded-server.js';
+import { onExit } from '../exit-cleanup.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { captureRevisionSql, type RevisionSql } from './capture-revision-sql.js';
 import { readLintExemptions, type LintExemption } from './lint-exemptions.js';
@@ -65,6 +66,7 @@ export async function lintRevisions(options: LintOptions): Promise<LintReport> {
 
 async function lintCaptured(captured: RevisionSql[], timeouts: TimeoutSettings, exemptions: LintExemption[]): Promise<RevisionLint[]> {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'play-later-lint-'));
+  const forget = onExit(() => rmSync(folder, { recursive: true, force: true }));
   try {
     const files = captured.map((entry) => {
       const lintable = lintableSql(entry, timeouts);
@@ -93,24 +95,13 @@ async function lintCaptured(captured: RevisionSql[], timeouts: TimeoutSettings, 
     }));
   } finally {
     rmSync(folder, { recursive: true, force: true });
+    forget();
   }
 }
 
 /** A database nobody else uses, dropped (or its whole server removed) afterwards on every path. */
 async function withScratchDatabase<T>(adminUrl: string | undefined, work: (url: string) => Promise<T>): Promise<T> {
-  if (!adminUrl) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-lint-server-'));
-    try {
-      const server = await startEmbeddedServer({ dataDir, database: 'play_later_lint', durable: false });
-      try {
-        return await work(server.urlFor('play_later_lint'));
-      } finally {
-        await server.stop();
-      }
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }
+  if (!adminUrl) return withThrowawayServer('play-later-lint-server-', 'play_later_lint', (server) => work(server.urlFor('play_later_lint')));
   const name = `play_later_lint_${randomBytes(5).toString('hex')}`;
   const admin = await connect(adminUrl);
   try {
