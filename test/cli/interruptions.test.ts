@@ -31,7 +31,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('lint interrupted by %s', (signal)
     expect(result.code, result.stderr).not.toBe(0);
     expect(readdirSync(tmp)).toEqual([]);
     expect(processesUsing(serverFolder)).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describeOnEachServer(
@@ -44,24 +44,6 @@ describeOnEachServer(
     });
     afterAll(async () => database?.drop());
 
-    /** A backup that hangs in pg_dump: another session holds an exclusive lock on games. */
-    async function blockedBackup(backupDir: string) {
-      blocker = await database.connect();
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE games IN ACCESS EXCLUSIVE MODE');
-      const backup = startCli(['backup'], { env: { DATABASE_URL: database.url, PLAY_LATER_BACKUP_DIR: backupDir } });
-      await waitFor('pg_dump to wait for its lock', async () => {
-        const { rows } = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pg_dump' AND datname = $1`, [database.name]);
-        return rows[0].n > 0;
-      });
-      expect(processesUsing(backupDir).length).toBeGreaterThan(0); // pg_dump --file=<backupDir>/…
-      expect(readdirSync(backupDir)).toEqual([expect.stringMatching(/\.dump\.\d+\.partial$/)]);
-      return backup;
-    }
-    async function release(): Promise<void> {
-      await blocker.query('ROLLBACK');
-      await blocker.end();
-    }
     const dumpSessions = async (): Promise<number> => {
       const client = await database.connect();
       try {
@@ -72,6 +54,22 @@ describeOnEachServer(
       }
     };
 
+    /** A backup that hangs in pg_dump: another session holds an exclusive lock on games. */
+    async function blockedBackup(backupDir: string) {
+      blocker = await database.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE games IN ACCESS EXCLUSIVE MODE');
+      const backup = startCli(['backup'], { env: { DATABASE_URL: database.url, PLAY_LATER_BACKUP_DIR: backupDir } });
+      // Not on the blocker's session: inside a transaction, pg_stat_activity is a snapshot.
+      await waitFor('pg_dump to wait for its lock', async () => (await dumpSessions()) > 0, 90_000);
+      expect(processesUsing(backupDir).length).toBeGreaterThan(0); // pg_dump --file=<backupDir>/…
+      expect(readdirSync(backupDir)).toEqual([expect.stringMatching(/\.dump\.\d+\.partial$/)]);
+      return backup;
+    }
+    async function release(): Promise<void> {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
     it.each(['SIGINT', 'SIGTERM'] as const)('%s: no pg_dump left running, no partial file left', async (signal) => {
       const backupDir = tempFolder('plt-backup-int-');
       const backup = await blockedBackup(backupDir);
@@ -85,7 +83,7 @@ describeOnEachServer(
       } finally {
         await release();
       }
-    });
+    }, 180_000);
 
     it('kill -9: pg_dump does not outlive the CLI, and the next backup removes the stale partial', async () => {
       const backupDir = tempFolder('plt-backup-kill-');
@@ -105,7 +103,7 @@ describeOnEachServer(
       // Owner only: the folder 0700, the backup 0600.
       expect(statSync(backupDir).mode & 0o777).toBe(0o700);
       expect(statSync(path.join(backupDir, files[0]!)).mode & 0o777).toBe(0o600);
-    });
+    }, 180_000);
   },
   { kinds: ['pg15'] },
 );
