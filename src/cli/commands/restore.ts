@@ -11,9 +11,10 @@ const LISTED = 5;
  */
 export async function restoreCommand(context: CommandContext, backup: string, flags: { yes?: boolean } = {}): Promise<void> {
   const file = path.resolve(backup);
-  inspectBackup(file); // not a backup: say so before asking anything
+  const kind = inspectBackup(file); // not a backup: say so before asking anything
   const url = restoreTargetUrl(context.config);
-  if (url && !flags.yes) {
+  // An embedded copy restores only the embedded database (never asked about); with a URL set it is refused below.
+  if (kind === 'dump' && url && !flags.yes) {
     const holding = await tablesHoldingRows(url);
     if (holding.length > 0) {
       const listed = `${holding.slice(0, LISTED).join(', ')}${holding.length > LISTED ? ` and ${holding.length - LISTED} more` : ''}`;
