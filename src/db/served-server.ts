@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isAlive } from './embedded-server.js';
+import { isProcessAlive } from './embedded-server.js';
 
 /**
  * What `play-later-db serve` leaves in the embedded data folder while it runs, so that other
@@ -29,7 +29,7 @@ export function findServedServer(dataDir: string): ServedServer | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const served = JSON.parse(readFileSync(file, 'utf8')) as ServedServer;
-    return Number.isInteger(served.pid) && isAlive(served.pid) ? served : undefined;
+    return Number.isInteger(served.pid) && isProcessAlive(served.pid) ? served : undefined;
   } catch {
     return undefined;
   }

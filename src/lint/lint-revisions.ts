@@ -1,6 +1,7 @@
 import { plural } from '../plural.js';
 import { runSilently, type Phase } from '../progress.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { onExit } from '../exit-cleanup.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { RevisionGraph } from '../runner/revision-graph.js';
@@ -62,6 +63,7 @@ export async function lintRevisions(options: LintOptions): Promise<LintReport> {
 
 async function lintCaptured(captured: RevisionSql[], timeouts: TimeoutSettings, exemptions: LintExemption[]): Promise<RevisionLint[]> {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'play-later-lint-'));
+  const forget = onExit(() => rmSync(folder, { recursive: true, force: true }));
   try {
     const files = captured.map((entry) => {
       const lintable = lintableSql(entry, timeouts);
@@ -90,6 +92,7 @@ async function lintCaptured(captured: RevisionSql[], timeouts: TimeoutSettings, 
     }));
   } finally {
     rmSync(folder, { recursive: true, force: true });
+    forget();
   }
 }
 

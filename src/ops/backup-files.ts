@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../db/embedded-server.js';
 
 /** A pg_dump custom-format archive, or a copy of the embedded server's cluster folder. */
 export type BackupKind = 'dump' | 'embedded';
@@ -34,6 +35,37 @@ export function pruneBackups(dir: string, database: string, keep: number): strin
   const all = listBackups(dir, database);
   const removed = all.slice(0, Math.max(0, all.length - keep));
   for (const file of removed) rmSync(file, { recursive: true, force: true });
+  return removed;
+}
+
+/** Where a backup is written until complete: `<backup>.<pid>.partial`, so a stale one names its dead writer. */
+export function partialName(backup: string): string {
+  return `${backup}.${process.pid}.partial`;
+}
+
+const PARTIAL = /\.(?:(\d+)\.)?partial$/;
+/** A partial without a pid (written by an older version) is stale once nothing wrote to it for this long. */
+const UNOWNED_PARTIAL_STALE_MS = 10 * 60_000;
+
+/**
+ * The backup folder, readable by its owner only (0700; each backup is 0600), cleared of the
+ * partial backups of writers that died (a backup killed with -9 cannot remove its own).
+ * Returns the stale partials removed.
+ */
+export function prepareBackupDir(dir: string): string[] {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const match = PARTIAL.exec(name);
+    if (!match) continue;
+    const file = path.join(dir, name);
+    const stale = match[1] ? !isProcessAlive(Number(match[1])) : Date.now() - statSync(file).mtimeMs > UNOWNED_PARTIAL_STALE_MS;
+    if (stale) {
+      rmSync(file, { recursive: true, force: true });
+      removed.push(file);
+    }
+  }
   return removed;
 }
 

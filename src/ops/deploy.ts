@@ -3,6 +3,8 @@ import { withDatabase, type SessionOptions } from '../db/database-session.js';
 import { PlayLaterError, isPlayLaterError, messageOf } from '../errors.js';
 import { Migrator, type MigratorEvent, type StepDone } from '../runner/migrator.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
+import { assertChecksumsMatch } from '../runner/revision-history.js';
+import { readHeads } from '../runner/version-table.js';
 import { backupConfiguredDatabase, type BackupResult } from './backup.js';
 import { verifyDatabase, type VerifyReport } from './verify.js';
 
@@ -25,11 +27,17 @@ export interface DeployOptions {
 }
 
 /**
- * The seed's deploy script, done right: backup → upgrade head → refresh_user_stats() → verify.
+ * The seed's deploy script, done right: (checksums) → backup → upgrade head → refresh_user_stats() → verify.
  * It stops at the first failure and names the backup that restores the state before the deploy.
  */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const { config, graph, log } = options;
+  // An edited applied revision would stop the upgrade anyway: find out before the backup, which takes long.
+  await withDatabase(config, options.session, async ({ client }) => assertChecksumsMatch(client, graph, graph.appliedFrom(await readHeads(client)))).catch(
+    (error: unknown) => {
+      throw stopped('checksums', error, `Nothing was changed and no backup was taken. ${isPlayLaterError(error) && error.hint ? error.hint : ''}`.trim());
+    },
+  );
   log('1/4 backup');
   const backup = await backupConfiguredDatabase(config).catch((error: unknown) => {
     throw stopped('backup', error, 'Nothing was changed: the deploy stops before touching the database.');

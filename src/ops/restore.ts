@@ -5,7 +5,8 @@ import type { Config } from '../config/resolve-config.js';
 import { connect, disconnect } from '../db/connect.js';
 import { parseDatabaseUrl, withDatabase } from '../db/database-url.js';
 import { EMBEDDED_DATABASE, withStoppedCluster } from '../db/embedded-server.js';
-import { PlayLaterError } from '../errors.js';
+import { PlayLaterError, isPlayLaterError } from '../errors.js';
+import { BOOKKEEPING_TABLES } from '../schema/describe-schema.js';
 import { backupKind } from './backup-files.js';
 import { copyTree, serverMajorVersion } from './backup.js';
 import { findPgTool } from './pg-tools.js';
@@ -98,10 +99,40 @@ export async function restoreEmbedded(dataDir: string, backup: string): Promise<
   return { database: EMBEDDED_DATABASE, backup, method: 'the stopped embedded cluster replaced by the copy in the backup' };
 }
 
+/**
+ * The tables of the database at `url` that hold at least one row (the runner's bookkeeping aside):
+ * what a restore would replace. A database that does not exist holds nothing.
+ */
+export async function tablesHoldingRows(url: string): Promise<string[]> {
+  const client = await connect(url).catch((error: unknown) => {
+    if (isPlayLaterError(error) && error.code === 'E_DATABASE_MISSING') return undefined;
+    throw error;
+  });
+  if (!client) return [];
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+          AND NOT (n.nspname = 'public' AND c.relname = ANY($1)) ORDER BY 1`,
+      [BOOKKEEPING_TABLES],
+    );
+    const holding: string[] = [];
+    for (const { name } of rows) if (((await client.query(`SELECT 1 FROM ${name} LIMIT 1`)).rowCount ?? 0) > 0) holding.push(name);
+    return holding;
+  } finally {
+    await disconnect(client);
+  }
+}
+
+/** The URL a restore replaces: the direct one (pg_restore and DROP DATABASE need a real session). */
+export function restoreTargetUrl(config: Config): string | undefined {
+  return config.directDatabaseUrl ?? config.databaseUrl;
+}
+
 /** Restores a backup made by `backup`/`deploy` into the configured database (embedded or not). */
 export async function restoreConfiguredDatabase(config: Config, backup: string): Promise<RestoreResult> {
   const kind = inspectBackup(backup);
-  const url = config.directDatabaseUrl ?? config.databaseUrl;
+  const url = restoreTargetUrl(config);
   if (kind === 'embedded') {
     if (url) {
       throw new PlayLaterError('E_RESTORE', `${backup} is a copy of the embedded server's cluster; it restores only the embedded database, but DATABASE_URL is set.`, {

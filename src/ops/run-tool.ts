@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { formatDatabaseUrl, maskUrl, parseDatabaseUrl } from '../db/database-url.js';
+import { onExit } from '../exit-cleanup.js';
 
 export interface ToolResult {
   code: number | null;
@@ -9,19 +10,55 @@ export interface ToolResult {
 }
 
 /**
+ * A tiny Node program between us and a long-running tool: Linux has no prctl(PR_SET_PDEATHSIG) in
+ * Node, so the tool would outlive a CLI killed with -9. The watchdog holds the read end of a pipe
+ * whose only writer is the CLI; when the CLI dies, however, the pipe reaches end-of-file and the
+ * watchdog stops the tool. Signals sent to the watchdog are passed on; it exits as the tool did.
+ */
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const { constants } = require('node:os');
+const [command, ...args] = process.argv.slice(1);
+const tool = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+const stop = (signal) => { if (tool.exitCode === null && tool.signalCode === null) tool.kill(signal); };
+process.stdin.on('end', () => stop('SIGTERM'));
+process.stdin.on('error', () => stop('SIGTERM'));
+process.stdin.resume();
+for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM']) process.on(signal, () => stop(signal));
+tool.on('error', (error) => { process.stderr.write(command + ': ' + error.message + '\\n'); process.exit(127); });
+tool.on('exit', (code, signal) => process.exit(code === null ? 128 + (constants.signals[signal] || 0) : code));
+`;
+
+export interface ToolOptions {
+  env?: NodeJS.ProcessEnv;
+  secrets?: readonly string[];
+  /**
+   * Stop the tool when this process ends, even killed with -9 (through the watchdog above), and
+   * on SIGINT/SIGTERM (exit-cleanup.ts). For tools that run long: pg_dump, pg_restore, cp.
+   */
+  stopWithParent?: boolean;
+}
+
+/**
  * Runs an external program (pg_dump, pg_restore, cp) and captures its output. The password goes in
  * the environment (PGPASSWORD), never on the command line where `ps` shows it; whatever the tool
  * prints is masked before anyone sees it, in case it echoes a connection string or the password.
  */
-export function runTool(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; secrets?: readonly string[] } = {}): Promise<ToolResult> {
+export function runTool(command: string, args: readonly string[], options: ToolOptions = {}): Promise<ToolResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, ...options.env };
+    const child = options.stopWithParent
+      ? spawn(process.execPath, ['-e', WATCHDOG, command, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const forget = options.stopWithParent ? onExit(() => child.kill('SIGTERM')) : () => undefined;
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const finish = (code: number | null, extra = ''): void =>
+    const finish = (code: number | null, extra = ''): void => {
+      forget();
       resolve({ code, stdout: redactSecrets(stdout, options.secrets), stderr: redactSecrets(`${stderr}${extra}`, options.secrets).trim() });
+    };
     child.on('error', (error) => finish(null, `${command}: ${error.message}`));
     child.on('close', (code) => finish(code));
   });

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { messageOf } from '../errors.js';
+import { isPlayLaterError, messageOf } from '../errors.js';
 import { Migrator } from '../runner/migrator.js';
+import { checksumMismatch } from '../runner/revision-history.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
 import { readHeads, VERSION_TABLE } from '../runner/version-table.js';
 import { describeSchema } from '../schema/describe-schema.js';
@@ -18,6 +19,8 @@ export interface VerifyCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** What to do about a failed check, when it says. */
+  hint?: string;
 }
 
 export interface VerifyReport {
@@ -28,7 +31,8 @@ export interface VerifyReport {
 
 /**
  * Everything the seed's verify_migration.py meant to check (tables, critical indexes, a write that
- * is rolled back), plus: the version table is consistent with the revision files; at head, every
+ * is rolled back), plus: the version table is consistent with the revision files; no applied
+ * revision's file was edited since it ran (checksums); at head, every
  * function, trigger and view of the committed schema description is there, and the live schema is
  * exactly that description (no drift), and the app and read-only roles can do no more than they
  * should (verify-security.ts). Each check reports on its own; none stops the others.
@@ -39,7 +43,7 @@ export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, sc
     try {
       checks.push({ name, ok: true, detail: await run() });
     } catch (error) {
-      checks.push({ name, ok: false, detail: messageOf(error) });
+      checks.push({ name, ok: false, detail: messageOf(error), ...(isPlayLaterError(error) && error.hint ? { hint: error.hint } : {}) });
     }
   };
   const heads = await readHeads(client);
@@ -55,6 +59,13 @@ export async function verifyDatabase(client: pg.Client, graph: RevisionGraph, sc
   });
   await check('smoke write (rolled back)', () => smokeWrite(client));
   await check('version table', () => checkVersionTable(client, graph, heads));
+  await check('revision checksums', async () => {
+    if (heads.some((id) => !graph.byId.has(id))) return 'not compared: the version table names revision(s) no file defines (see "version table")';
+    const { edited, unrecorded } = await new Migrator({ graph, client }).status();
+    if (edited.length > 0) throw checksumMismatch(edited.map((e) => graph.get(e.revision)));
+    const adoptedLater = unrecorded.length > 0 ? `; ${unrecorded.length} without a recorded checksum yet (recorded by the next upgrade)` : '';
+    return `the applied revisions' files are as they were applied${adoptedLater}`;
+  });
   let atHead = false;
   await check('at head', async () => {
     const { pending } = await new Migrator({ graph, client }).status(); // throws, naming them, on revisions no file defines

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, type LogConfig, type Transaction } from 'kysely';
 import pg from 'pg';
+import '../db/date-values.js'; // DATE as stored, in every time zone
 import type { DB } from './database.js';
 
 /** The generated schema types under the name the repositories use. */

@@ -32,7 +32,7 @@ export interface ActiveCollection {
   notes: string | null;
   platform: string | null;
   priority: number | null;
-  release_date: Timestamp | null;
+  release_date: string | null;
   title: string | null;
   updated_at: Timestamp | null;
   user_id: string | null;
@@ -87,7 +87,7 @@ export interface Games {
    * HLTB main story hours
    */
   main_story: number | null;
-  release_date: Timestamp | null;
+  release_date: string | null;
   /**
    * Full-text vector of title and description (english), kept by the trigger update_games_search_vector; search_games() ranks on it
    */

@@ -8,6 +8,7 @@
  * CONFLICT (games_igdb_id_key) DO UPDATE moves them into games.
  */
 import { Transform, type Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { parse, type CsvError } from 'csv-parse';
 import type pg from 'pg';
@@ -44,6 +45,8 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Rows between two progress reports. */
   progressEvery?: number;
+  /** The file's text encoding (a WHATWG label, e.g. windows-1252); default utf-8. */
+  encoding?: string;
 }
 
 type CsvRecord = { record: Record<string, string>; info: { lines: number; bytes: number }; raw: string };
@@ -60,7 +63,9 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
     if (badRows.length < MAX_BAD_ROWS_LISTED) badRows.push(row);
   };
   let rows = 0;
+  let headerSeen = false;
   const every = options.progressEvery ?? 1000;
+  const decode = strictTextDecoder(options.encoding ?? 'utf-8');
 
   await client.query('BEGIN');
   try {
@@ -71,7 +76,10 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
        ) ON COMMIT DROP`,
     );
     const parser = parse({
-      columns: (header: string[]) => checkHeader(header),
+      columns: (header: string[]) => {
+        headerSeen = true;
+        return checkHeader(header);
+      },
       info: true,
       raw: true,
       bom: true,
@@ -99,7 +107,13 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
         }
       },
     });
-    await pipeline(input, parser, toCopyRows, client.query(copyFrom(`COPY games_import (line, ${IMPORT_COLUMNS.join(', ')}) FROM STDIN (FORMAT csv)`)));
+    await pipeline(input, decode, parser, toCopyRows, client.query(copyFrom(`COPY games_import (line, ${IMPORT_COLUMNS.join(', ')}) FROM STDIN (FORMAT csv)`)));
+    if (!headerSeen) {
+      throw new DataError('E_VALIDATION', 'The CSV is empty: it has no header line, so no rows; nothing was imported.', {
+        field: 'header',
+        hint: `Give a CSV whose first line names the columns (igdb_id,title at least; all: ${IMPORT_COLUMNS.join(',')}).`,
+      });
+    }
     if (rows % every !== 0) options.onProgress?.({ rows, bytes: parser.info.bytes });
 
     const duplicates = await client.query<{ igdb_id: number; lines: number[] }>(
@@ -134,6 +148,90 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw mapDatabaseError(error);
+  }
+}
+
+/** Encodings in which a line break is the byte 0x0A and never part of another character. */
+function isAsciiCompatible(decoder: TextDecoder): boolean {
+  return !decoder.encoding.startsWith('utf-16');
+}
+
+/**
+ * Bytes to text, refusing what the encoding cannot decode instead of replacing it with U+FFFD:
+ * the error names the first bad line (the header is line 1). Text is decoded a whole line at a
+ * time (up to the chunk's last line break), so a multi-byte character split between two chunks
+ * decodes, and a bad line is found by decoding the failed lines one by one.
+ */
+export function strictTextDecoder(encoding: string): Transform {
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(encoding, { fatal: true });
+  } catch {
+    throw new DataError('E_VALIDATION', `Unknown text encoding "${encoding}".`, {
+      field: 'encoding',
+      hint: 'Name an encoding such as utf-8, windows-1252 or iso-8859-15 (WHATWG labels).',
+    });
+  }
+  if (!isAsciiCompatible(decoder)) {
+    throw new DataError('E_VALIDATION', `Encoding "${encoding}" is not supported for CSV import.`, {
+      field: 'encoding',
+      hint: 'Convert the file to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8.',
+    });
+  }
+  const label = decoder.encoding;
+  let carry: Buffer = Buffer.alloc(0);
+  let linesBefore = 0;
+  let first = true;
+  const decodeLines = (bytes: Buffer): string => {
+    // A fresh decoder per block of whole lines; only the file's first block may start with a BOM.
+    const text = decodeOrFindBadLine(bytes, label, first, linesBefore);
+    first = false;
+    for (const byte of bytes) if (byte === 0x0a) linesBefore += 1;
+    return text;
+  };
+  return new Transform({
+    readableObjectMode: false,
+    decodeStrings: true,
+    transform(chunk: Buffer, _encoding, done) {
+      const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      carry = bytes.subarray(end);
+      try {
+        done(null, end > 0 ? decodeLines(bytes.subarray(0, end)) : undefined);
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+    flush(done) {
+      try {
+        done(null, carry.length > 0 ? decodeLines(carry) : undefined);
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+}
+
+function decodeOrFindBadLine(bytes: Buffer, encoding: string, atStart: boolean, linesBefore: number): string {
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: !atStart }).decode(bytes);
+  } catch {
+    let start = 0;
+    for (let line = linesBefore + 1; start < bytes.length; line += 1) {
+      const end = bytes.indexOf(0x0a, start);
+      const stop = end < 0 ? bytes.length : end + 1;
+      try {
+        new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes.subarray(start, stop));
+      } catch {
+        throw new DataError('E_VALIDATION', `line ${line}: bytes that are not valid ${encoding} text; nothing was imported.`, {
+          field: 'encoding',
+          hint: `Convert the file to UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8), or name its encoding: import-games --encoding windows-1252 <file>.`,
+          data: { line, encoding },
+        });
+      }
+      start = stop;
+    }
+    throw new DataError('E_VALIDATION', `bytes that are not valid ${encoding} text; nothing was imported.`, { field: 'encoding' });
   }
 }
 

@@ -31,7 +31,8 @@ export interface GameSearchResult {
   id: string;
   title: string;
   cover_image_id: string | null;
-  release_date: Date | null;
+  /** The day as stored, YYYY-MM-DD (src/db/date-values.ts). */
+  release_date: string | null;
   owned: boolean;
   search_rank: number;
 }

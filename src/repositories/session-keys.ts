@@ -13,6 +13,10 @@ import { PlayLaterError } from '../errors.js';
 export const SESSION_KEYS_VARIABLE = 'PLAY_LATER_SESSION_KEYS';
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const FORMAT = 'v1';
+/** GCM's full tag and its standard nonce: a shorter tag would make forgeries cheap (4 bytes: 1 in 2^32). */
+const TAG_BYTES = 16;
+const IV_BYTES = 12;
+const UNREADABLE_HINT = 'Revoke the session; its user signs in again. If many sessions fail, check who can write user_sessions.';
 const GENERATE_HINT = `Set ${SESSION_KEYS_VARIABLE}=keyId:base64key, the key being 32 random bytes, e.g. key1:$(node -e "console.log(require('crypto').randomBytes(32).toString('base64'))")`;
 
 export interface SessionKeyring {
@@ -42,26 +46,42 @@ export function loadSessionKeyring(env: NodeJS.ProcessEnv = process.env): Sessio
 }
 
 export function encryptToken(keyring: SessionKeyring, plaintext: string, associatedData: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyFor(keyring, keyring.activeKeyId), iv);
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', keyFor(keyring, keyring.activeKeyId), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(associatedData));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [FORMAT, keyring.activeKeyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join(':');
 }
 
+/**
+ * Decrypts a stored value, refusing (E_TOKEN_INVALID) anything but the exact format: a 12-byte IV
+ * and the full 16-byte tag. Node's decipher would otherwise accept a tag cut to 4 bytes.
+ */
 export function decryptToken(keyring: SessionKeyring, stored: string, associatedData: string): string {
-  const [format, keyId, iv, tag, ciphertext] = stored.split(':');
-  if (format !== FORMAT || keyId === undefined || iv === undefined || tag === undefined || ciphertext === undefined) {
-    throw new PlayLaterError('E_DATABASE', 'A stored session token is not in the encrypted format (v1:keyId:…).', { hint: 'Revoke the session; its user signs in again.' });
+  const [format, keyId, ivText, tagText, ciphertext, ...extra] = stored.split(':');
+  if (format !== FORMAT || keyId === undefined || ivText === undefined || tagText === undefined || ciphertext === undefined || extra.length > 0) {
+    throw new PlayLaterError('E_TOKEN_INVALID', 'A stored session token is not in the encrypted format (v1:keyId:iv:tag:ciphertext).', { hint: UNREADABLE_HINT });
   }
+  const iv = Buffer.from(ivText, 'base64url');
+  const tag = Buffer.from(tagText, 'base64url');
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+    throw new PlayLaterError(
+      'E_TOKEN_INVALID',
+      `A stored session token has a ${tag.length}-byte authentication tag and a ${iv.length}-byte IV; only the full ${TAG_BYTES}-byte tag and a ${IV_BYTES}-byte IV are accepted.`,
+      { hint: UNREADABLE_HINT },
+    );
+  }
+  const key = keyFor(keyring, keyId);
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keyFor(keyring, keyId), Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(associatedData));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   } catch (error) {
-    if (error instanceof PlayLaterError) throw error;
-    throw new PlayLaterError('E_DATABASE', 'A stored session token does not decrypt: wrong key under its key id, or the value was altered.', { cause: error });
+    throw new PlayLaterError('E_TOKEN_INVALID', 'A stored session token does not decrypt: wrong key under its key id, or the value was altered.', {
+      cause: error,
+      hint: UNREADABLE_HINT,
+    });
   }
 }
 

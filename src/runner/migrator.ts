@@ -129,6 +129,16 @@ export class Migrator {
   }
 
   /** Where the database stands, read without the lock and without changing anything. */
+  /** The steps an upgrade or downgrade to `reference` would run on the database as it is now (nothing runs). */
+  async stepsFromHere(direction: Direction, reference: string): Promise<PlannedStep[]> {
+    const graph = await this.revisions();
+    return this.withConnection(async (client) => {
+      const applied = graph.appliedFrom(await readHeads(client));
+      const target = direction === 'up' ? resolveUpgradeTarget(graph, reference, applied) : resolveDowngradeTarget(graph, reference, applied);
+      return planSteps(graph, applied, target);
+    });
+  }
+
   async status(): Promise<MigrationStatus> {
     const graph = await this.revisions();
     return this.withConnection(async (client) => {

@@ -36,6 +36,11 @@ export function resolveUpgradeTarget(graph: RevisionGraph, reference: string, ap
     const chosen = new Set(pending.slice(0, count).map((r) => r.id));
     return upgradeTo(graph, [...chosen], reference);
   }
+  if (/^-\d+$/.test(reference)) {
+    throw new PlayLaterError('E_REVISION_RANGE', `Cannot upgrade ${reference}: a negative step goes back.`, {
+      hint: `Use \`play-later-db downgrade ${reference}\` to revert revisions, or upgrade +N / head to apply them.`,
+    });
+  }
   if (reference === 'heads') return upgradeTo(graph, graph.heads, 'heads');
   if (reference === 'head') return upgradeTo(graph, [singleHead(graph)], 'head');
   if (reference === 'base') {
@@ -66,6 +71,11 @@ export function resolveDowngradeTarget(graph: RevisionGraph, reference: string, 
       description: reference,
       desired: (now) => without(now, removed.flatMap((id) => [...graph.descendants(id)])),
     };
+  }
+  if (/^\+\d+$/.test(reference)) {
+    throw new PlayLaterError('E_REVISION_RANGE', `Cannot downgrade ${reference}: a positive step goes forward.`, {
+      hint: `Use \`play-later-db upgrade ${reference}\` to apply revisions, or downgrade -N / base to revert them.`,
+    });
   }
   if (reference === 'base') return { direction: 'down', description: 'base', desired: () => new Set() };
   if (reference === 'head' || reference === 'heads') {

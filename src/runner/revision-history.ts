@@ -181,6 +181,12 @@ export function checksumMismatch(mismatched: readonly Revision[]): PlayLaterErro
   );
 }
 
+/** Reads only: throws E_CHECKSUM_MISMATCH when an applied revision's file was edited (verify, deploy before its backup). */
+export async function assertChecksumsMatch(client: pg.Client, graph: RevisionGraph, applied: ReadonlySet<string>): Promise<void> {
+  const { mismatched } = compareChecksums(graph, applied, await recordedChecksums(client));
+  if (mismatched.length > 0) throw checksumMismatch(mismatched);
+}
+
 /**
  * Refuses to run when the file of an applied revision changed since it was applied
  * (E_CHECKSUM_MISMATCH naming the files). Applied revisions without history (a database the seed's

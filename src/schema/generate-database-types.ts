@@ -21,7 +21,7 @@ export async function generateDatabaseTypes(url: string): Promise<string> {
       // kysely 0.28 ships separate ESM and CommonJS declarations; kysely-codegen's (CommonJS) see the
       // other copy of the same class, whose private fields make the two types incompatible.
       db: db as unknown as Parameters<typeof codegen.generate>[0]['db'],
-      dialect: new codegen.PostgresDialect(),
+      dialect: new codegen.PostgresDialect({ dateParser: 'string' }), // as src/db/date-values.ts parses DATE
       excludePattern: `(${BOOKKEEPING_TABLES.join('|')})`,
       outFile: null,
       typeOnlyImports: true,

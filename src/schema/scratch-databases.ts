@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { onExit } from '../exit-cleanup.js';
 import type pg from 'pg';
 import { connect, disconnect } from '../db/connect.js';
 import { withDatabase as urlWith } from '../db/database-url.js';
@@ -28,6 +29,8 @@ export interface ScratchServer {
 export async function withScratchServer<T>(scratchUrl: string | undefined, work: (server: ScratchServer) => Promise<T>): Promise<T> {
   if (scratchUrl) return withScratchDatabasesOn(scratchUrl, work);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-scratch-'));
+  // Ctrl-C or SIGTERM included: the folder of a throw-away server never outlives the command.
+  const forget = onExit(() => rmSync(dataDir, { recursive: true, force: true }));
   try {
     const server = await startEmbeddedServer({ dataDir, database: null, durable: false });
     try {
@@ -37,6 +40,7 @@ export async function withScratchServer<T>(scratchUrl: string | undefined, work:
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    forget();
   }
 }
 

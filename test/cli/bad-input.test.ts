@@ -2,12 +2,16 @@
  * Every bad input through the real CLI in a child process: its error code, its exit status (2 usage,
  * 1 failure) and no stack trace.
  */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl, withDatabase as urlWith } from '../../src/db/database-url.js';
 import { expectCliError } from '../support/expect-cli.js';
 import { fixtureDir, revisionFileName, revisionSource, writeRevisionFolder } from '../support/revision-folders.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, type CliResult } from '../support/run-cli.js';
+import { PROJECT_ROOT } from '../support/template-databases.js';
 import { useTempFolders } from '../support/temp-folders.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -198,6 +202,159 @@ describe('revision graphs and files', () => {
       expectCliError(result, 'E_REVISION_INVALID', 1);
       expect(result.stderr).toContain(message);
     }
+  });
+});
+
+describe('flags and relative targets', () => {
+  it('a bad --lock-wait names the flag the user typed: E_CONFIG, exit 2', async () => {
+    const result = await cli(['--lock-wait', 'abc', 'current']);
+    expectCliError(result, 'E_CONFIG', 2);
+    expect(result.stderr).toContain('error E_CONFIG: --lock-wait must be a whole number >= 0 (milliseconds), got "abc".');
+    expect(result.stderr).not.toContain('lockWaitMs');
+  });
+
+  it('upgrade -1 points at downgrade -1, and downgrade +1 at upgrade +1: E_REVISION_RANGE, exit 2', async () => {
+    const up = await cli(['upgrade', '-1']);
+    expectCliError(up, 'E_REVISION_RANGE', 2);
+    expect(up.stderr).toMatch(/^hint: Use `play-later-db downgrade -1`/m);
+    expect(up.stderr).not.toContain('does not exist');
+    const down = await cli(['downgrade', '+1']);
+    expectCliError(down, 'E_REVISION_RANGE', 2);
+    expect(down.stderr).toMatch(/^hint: Use `play-later-db upgrade \+1`/m);
+  });
+});
+
+describe('import-games inputs', () => {
+  let head: TestDatabase;
+  beforeAll(async () => {
+    head = await createTestDatabase({ from: 'head' });
+  });
+  afterAll(async () => head?.drop());
+  const importCli = (args: string[]) => runCli(['import-games', ...args], { env: { DATABASE_URL: head.url } });
+  const csvFile = (name: string, content: string | Buffer): string => {
+    const file = path.join(tempFolder('plt-csv-'), name);
+    writeFileSync(file, content);
+    return file;
+  };
+  const titles = async (ids: number[]): Promise<string[]> => {
+    const client = await head.connect();
+    try {
+      return (await client.query<{ title: string }>('SELECT title FROM games WHERE igdb_id = ANY($1) ORDER BY igdb_id', [ids])).rows.map((r) => r.title);
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('a folder instead of a file: E_USAGE, exit 2, not a bug', async () => {
+    const result = await importCli([tempFolder('plt-csv-folder-')]);
+    expectCliError(result, 'E_USAGE', 2);
+    expect(result.stderr).toContain('is a folder, not a CSV file');
+  });
+
+  it('an empty CSV (no header): E_VALIDATION, exit 2, instead of "Imported 0 rows"', async () => {
+    for (const content of ['', '\n\n']) {
+      const result = await importCli([csvFile('empty.csv', content)]);
+      expectCliError(result, 'E_VALIDATION', 2);
+      expect(result.stderr).toContain('The CSV is empty: it has no header line');
+      expect(result.stdout).not.toContain('Imported');
+    }
+  });
+
+  it('bytes that are not UTF-8 are refused with their line (nothing imported); --encoding reads them', async () => {
+    const latin1 = Buffer.concat([
+      Buffer.from('igdb_id,title\n7101,Celeste\n7102,Pok'),
+      Buffer.from([0xe9]), // é in windows-1252, an invalid byte in UTF-8
+      Buffer.from('mon Red\n7103,Hades\n'),
+    ]);
+    const file = csvFile('latin1.csv', latin1);
+    const refused = await importCli([file]);
+    expectCliError(refused, 'E_VALIDATION', 2);
+    expect(refused.stderr).toContain('error E_VALIDATION: line 3: bytes that are not valid utf-8 text; nothing was imported.');
+    expect(refused.stderr).toMatch(/^hint: .*--encoding windows-1252/m);
+    expect(await titles([7101, 7102, 7103])).toEqual([]);
+
+    const read = await importCli(['--encoding', 'windows-1252', file]);
+    expect(read.code, read.stderr).toBe(0);
+    expect(await titles([7101, 7102, 7103])).toEqual(['Celeste', 'Pokémon Red', 'Hades']);
+
+    // A multi-byte UTF-8 character split across the reader's chunks is not an error.
+    const big = `igdb_id,title\n${Array.from({ length: 4000 }, (_, i) => `${7200 + i},Ōkami ${'é'.repeat(i % 7)}`).join('\n')}\n`;
+    const utf8 = await importCli([csvFile('utf8.csv', big)]);
+    expect(utf8.code, utf8.stderr).toBe(0);
+    expect(await titles([7200, 7206])).toEqual(['Ōkami ', 'Ōkami éééééé']);
+
+    expectCliError(await importCli(['--encoding', 'klingon', file]), 'E_VALIDATION', 2);
+  });
+});
+
+describe('destructive commands ask first', () => {
+  let head: TestDatabase;
+  beforeAll(async () => {
+    head = await createTestDatabase({ from: 'head' });
+    const client = await head.connect();
+    try {
+      await client.query(`INSERT INTO games (igdb_id, title) VALUES (9301, 'Keep Me')`);
+    } finally {
+      await client.end();
+    }
+  });
+  afterAll(async () => head?.drop());
+  const state = async () => {
+    const client = await head.connect();
+    try {
+      const version = await client.query('SELECT version_num FROM alembic_version');
+      const games = await client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname = 'games'`);
+      return { heads: version.rows.map((r) => r.version_num as string), gamesTable: games.rows[0].n as number };
+    } finally {
+      await client.end();
+    }
+  };
+  /** The CLI on a pseudo-terminal (util-linux `script`), answering the prompt with `answer`. */
+  function onTerminal(args: string[], answer: string): Promise<CliResult> {
+    const command = [process.execPath, path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args].map((arg) => `'${arg}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DATABASE_URL: head.url }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let answered = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!answered && output.includes('Continue? [y/N] ')) {
+        answered = true;
+        child.stdin.write(`${answer}\n`);
+      }
+    });
+    return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: output, stderr: output })));
+  }
+
+  it('downgrade base off a terminal, dropping tables that hold rows: E_CONFIRMATION_REQUIRED, exit 2, nothing changed', async () => {
+    const before = await state();
+    const result = await runCli(['downgrade', 'base'], { env: { DATABASE_URL: head.url } });
+    expectCliError(result, 'E_CONFIRMATION_REQUIRED', 2);
+    expect(result.stderr).toMatch(/downgrade base drops table\(s\) holding rows: .*games/);
+    expect(result.stderr).toContain('hint: Run it on a terminal to be asked, or confirm in advance: play-later-db downgrade base --yes');
+    expect(await state()).toEqual(before);
+  });
+
+  it('on a terminal it asks: N (or Enter) keeps everything, y goes ahead', async () => {
+    const before = await state();
+    const declined = await onTerminal(['downgrade', 'base'], '');
+    expect(declined.stdout).toMatch(/WARN: downgrade base drops table\(s\) holding rows: .*games/);
+    expect(declined.stdout).toContain('error E_CONFIRMATION_REQUIRED: Not confirmed; nothing was changed.');
+    expect(declined.code).toBe(2);
+    expect(await state()).toEqual(before);
+    const confirmed = await onTerminal(['downgrade', 'base'], 'y');
+    expect(confirmed.stdout).toContain('Continue? [y/N] ');
+    expect(confirmed.code, confirmed.stdout).toBe(0);
+    expect(await state()).toEqual({ heads: [], gamesTable: 0 });
+  });
+
+  it('--yes goes ahead off a terminal', async () => {
+    expect((await runCli(['upgrade', 'head'], { env: { DATABASE_URL: head.url } })).code).toBe(0);
+    const client = await head.connect();
+    await client.query(`INSERT INTO games (igdb_id, title) VALUES (9302, 'Drop Me')`);
+    await client.end();
+    const result = await runCli(['downgrade', 'base', '--yes'], { env: { DATABASE_URL: head.url } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await state()).toEqual({ heads: [], gamesTable: 0 });
   });
 });
 

@@ -3,31 +3,18 @@
  * with the server log's last lines; Ctrl-C (SIGINT) during a slow revision stops the server and
  * exits non-zero; `serve` keeps it running for an app until Ctrl-C, then stops it and exits 0.
  */
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureDir } from '../support/revision-folders.js';
+import { processesUsing } from '../support/processes.js';
 import { runCli, startCli } from '../support/run-cli.js';
 import { useTempFolders } from '../support/temp-folders.js';
 
 const tempFolder = useTempFolders();
 const dataFolder = (): string => tempFolder('plt-embedded-');
-
-/** Process ids whose command line names the folder (the postmaster runs with -D <folder>/pg18). */
-function processesUsing(folder: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(folder);
-      } catch {
-        return false; // ended while we looked
-      }
-    })
-    .map(Number);
-}
 
 describe('embedded server failures', () => {
   it('a damaged data folder: E_EMBEDDED_START with the last lines of the server log, exit 1, no server left', async () => {

@@ -107,9 +107,12 @@ describe('resolveConfig', () => {
 
   it('rejects a bad number from each source, naming the source', () => {
     const cwd = projectWithConfig({ lockRetries: -1 });
-    expect(configError(() => resolveConfig({ cwd, env: {} })).message).toMatch(/lockRetries must be a whole number >= 0, got -1 \(from file\)/);
-    expect(configError(() => resolveConfig({ cwd, env: { PLAY_LATER_LOCK_WAIT_MS: '10s' } })).hint).toContain('PLAY_LATER_LOCK_WAIT_MS');
-    expect(configError(() => resolveConfig({ cwd, env: {}, flags: { lockTimeoutMs: '1.5' } })).message).toContain('(from flag)');
+    expect(configError(() => resolveConfig({ cwd, env: {} })).message).toMatch(/"lockRetries" in play-later-db.config.json must be a whole number >= 0, got -1\./);
+    expect(configError(() => resolveConfig({ cwd, env: { PLAY_LATER_LOCK_WAIT_MS: '10s' } })).message).toContain('the environment variable PLAY_LATER_LOCK_WAIT_MS must be');
+    // The flag the user typed, not the config key behind it.
+    const flag = configError(() => resolveConfig({ cwd, env: {}, flags: { lockTimeoutMs: '1.5' } }));
+    expect(flag.message).toContain('--lock-timeout must be a whole number >= 0 (milliseconds), got "1.5".');
+    expect(flag.hint).toBe('Fix --lock-timeout, e.g. --lock-timeout 2000.');
   });
 
   it('rejects an explicit config file that does not exist', () => {

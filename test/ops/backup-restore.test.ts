@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { EMBEDDED_DATABASE, startEmbeddedServer } from '../../src/db/embedded-server.js';
+import { expectCliError } from '../support/expect-cli.js';
 import { runCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
 import { useTempFolders } from '../support/temp-folders.js';
@@ -141,9 +142,15 @@ describeOnEachServer(
       expect(backup.stdout).toMatch(/pg_dump 1[5-9]/);
 
       await moreChanges(client);
+      const changed = await snapshot(client);
+      // Off a terminal, replacing a database that holds rows needs --yes; without it nothing changes.
+      const refused = await runCli(['restore', file], { env: env() });
+      expectCliError(refused, 'E_CONFIRMATION_REQUIRED', 2);
+      expect(refused.stderr).toMatch(/restore replaces the whole database, whose tables hold rows \(public\.game_playthrough|public\.games/);
+      expect(await snapshot(client)).toEqual(changed);
       await disconnect(client);
 
-      const restore = await runCli(['restore', file], { env: env() });
+      const restore = await runCli(['restore', file, '--yes'], { env: env() });
       expect(restore.code, restore.stderr).toBe(0);
       expect(restore.stdout).toContain('into a new database');
       client = await database.connect();

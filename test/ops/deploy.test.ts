@@ -86,7 +86,7 @@ describeOnEachServer(
       expect(await heads()).toEqual(graph.heads);
       await client.end();
 
-      const restore = await runCli(['restore', backup], { env });
+      const restore = await runCli(['restore', backup, '--yes'], { env });
       expect(restore.code, restore.stderr).toBe(0);
       const after = await (await database.connect()).query('SELECT version_num FROM alembic_version');
       expect(after.rows).toEqual([{ version_num: '003_add_functions_triggers' }]);

@@ -246,7 +246,7 @@ describeOnEachServer(
       const folder = tempFolder();
       const archive = path.join(folder, `${database.name}_20260101T000000000Z.dump`);
       writeFileSync(archive, 'PGDMP but not really');
-      const result = await runCli(['restore', archive], { env: { DATABASE_URL: url } });
+      const result = await runCli(['restore', archive, '--yes'], { env: { DATABASE_URL: url } });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('error E_RESTORE: pg_restore');
       expectNoPassword(result, 'restore');

@@ -45,6 +45,7 @@ describeOnEachServer('verify', (server) => {
       'critical indexes',
       'smoke write (rolled back)',
       'version table',
+      'revision checksums',
       'at head',
       'functions, triggers and views',
       'no drift from the committed schema',

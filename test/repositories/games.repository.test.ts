@@ -49,6 +49,26 @@ describe('games repository', () => {
   });
 });
 
+describe('DATE values in any client time zone', () => {
+  // Process-wide: Node applies a change of TZ at once. East and west of UTC, where a DATE read as
+  // local midnight used to move a day (east) or carry a time of day (west).
+  it.each(['Asia/Tokyo', 'America/Los_Angeles', 'Pacific/Kiritimati'])('reads release_date as stored under TZ=%s', async (zone) => {
+    const before = process.env.TZ;
+    process.env.TZ = zone;
+    try {
+      expect(new Date(2024, 2, 15).getTimezoneOffset()).not.toBe(0); // the zone really applies
+      const game = await upsertGame(t.db, { igdb_id: 8801, title: 'Calendar Keeper', release_date: '2024-03-15' });
+      expect(game.release_date).toBe('2024-03-15');
+      expect((await getGame(t.db, game.id))?.release_date).toBe('2024-03-15');
+      const [found] = await searchGames(t.db, { query: 'calendar keeper', limit: 1 });
+      expect(found?.release_date).toBe('2024-03-15');
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+  });
+});
+
 describe('COPY import', () => {
   const header = 'igdb_id,title,description,release_date,main_story\n';
   const csv = (text: string): Readable => Readable.from([text]);

@@ -46,8 +46,34 @@ describe('sessions repository', () => {
     expect(await validateSession(t.db, keys, 'short')).toBeUndefined();
     // A ciphertext moved to another column (or row) does not decrypt: it is bound to its place.
     await t.maintenance.updateTable('user_sessions').set({ refresh_token: row.access_token }).where('session_id', '=', row.session_id).execute();
-    await expect(validateSession(t.db, keys, token)).rejects.toMatchObject({ code: 'E_DATABASE' });
+    await expect(validateSession(t.db, keys, token)).rejects.toMatchObject({ code: 'E_TOKEN_INVALID' });
     expect(await revokeSession(t.db, token)).toBe(true);
+  });
+
+  it('refuses a stored value whose GCM tag was cut short or altered (E_TOKEN_INVALID), and still reads the intact one', async () => {
+    const keys = keyring(OLD_KEY);
+    const { token } = await createSession(t.db, keys, { user_id: 'tag-check', ...secrets, expires_at: new Date(Date.now() + hour) });
+    const sessionId = hashSessionToken(token);
+    const { access_token: intact } = await t.db.selectFrom('user_sessions').select('access_token').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+    const [format, keyId, iv, tag, ciphertext] = intact.split(':') as [string, string, string, string, string];
+    const tagBytes = Buffer.from(tag, 'base64url');
+    expect(tagBytes).toHaveLength(16);
+    const flipped = Buffer.from(tagBytes);
+    flipped[15] = flipped[15]! ^ 0x01;
+    const variants = {
+      'tag cut to 4 bytes': tagBytes.subarray(0, 4),
+      'tag cut to 12 bytes': tagBytes.subarray(0, 12),
+      'last tag byte altered': flipped,
+    };
+    for (const [what, altered] of Object.entries(variants)) {
+      const stored = [format, keyId, iv, altered.toString('base64url'), ciphertext].join(':');
+      await t.db.updateTable('user_sessions').set({ access_token: stored }).where('session_id', '=', sessionId).execute();
+      const error = await validateSession(t.db, keys, token).then(() => undefined, (e: unknown) => e);
+      expect(error, what).toBeInstanceOf(PlayLaterError);
+      expect(error, what).toMatchObject({ code: 'E_TOKEN_INVALID', hint: expect.stringMatching(/Revoke the session/) });
+    }
+    await t.db.updateTable('user_sessions').set({ access_token: intact }).where('session_id', '=', sessionId).execute();
+    expect(await validateSession(t.db, keys, token)).toMatchObject({ user_id: 'tag-check', ...secrets });
   });
 
   it('touches, revokes one, revokes all of a user, and cleans up expired ones', async () => {

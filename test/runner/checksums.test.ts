@@ -3,16 +3,18 @@
  * applied revision makes upgrade refuse (E_CHECKSUM_MISMATCH naming the file) until
  * `checksum accept`; a database migrated by the seed's Alembic (no history) is adopted.
  */
-import { appendFileSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/runner/load-revisions.js';
+import { expectCliError } from '../support/expect-cli.js';
 import { projectRevisions, revisionsDirWith } from '../support/revision-fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import { PROJECT_ROOT, SEED_REVISION } from '../support/template-databases.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTempFolders } from '../support/temp-folders.js';
 
 /** The project's own revisions: the fixtures below go after its head. */
 const PROJECT = await projectRevisions();
@@ -26,6 +28,7 @@ const fixtures = revisionsDirWith([
     down: `await sql\`DROP TABLE fixture_checked\`.execute(db);`,
   },
 ]);
+const tempFolder = useTempFolders();
 const fileOf = (id: string): string => path.join(fixtures.dir, readdirSync(fixtures.dir).find((name) => name.includes(id))!);
 let database: TestDatabase;
 let client: pg.Client;
@@ -111,6 +114,28 @@ describe('revision checksums', () => {
     const current = await cli('--json', 'current');
     expect(current.code, current.stderr).toBe(0);
     expect(JSON.parse(current.stdout)).toMatchObject({ atHead: true, edited: ['901_fixture_table'] });
+  });
+
+  it('current and verify report the edited applied revision (verify fails); deploy refuses before taking its backup', async () => {
+    const current = await cli('--json', 'current');
+    expect(current.code, current.stderr).toBe(0);
+    expect(JSON.parse(current.stdout)).toMatchObject({ ok: true, checksumMismatches: ['901_fixture_table'] });
+    expect(current.stderr).toContain('WARN: Applied revision file(s) changed since they were applied');
+    const text = await cli('current');
+    expect(text.stdout).toContain('Edited since applied (checksum mismatch): 901_fixture_table');
+
+    const verify = await cli('verify');
+    expectCliError(verify, 'E_VERIFY_FAILED', 1);
+    expect(verify.stderr).toMatch(/FAIL revision checksums: Applied revision file\(s\) changed since they were applied: .*901_fixture_table/);
+    expect(verify.stderr).toMatch(/^hint: .*play-later-db checksum accept 901_fixture_table/m);
+
+    const backupDir = path.join(tempFolder('plt-checksum-deploy-'), 'backups');
+    const deploy = await runCli(['deploy'], { env: { ...fixtures.env(database.url), PLAY_LATER_BACKUP_DIR: backupDir } });
+    expectCliError(deploy, 'E_CHECKSUM_MISMATCH', 1);
+    expect(deploy.stderr).toContain('Deploy stopped at "checksums"');
+    expect(deploy.stderr).toContain('no backup was taken');
+    expect(deploy.stderr).not.toContain('1/4 backup');
+    expect(existsSync(backupDir)).toBe(false);
   });
 
   it('`checksum accept` records the new checksum; then upgrade runs again', async () => {

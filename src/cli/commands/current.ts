@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { checksumMismatch } from '../../runner/revision-history.js';
 import type { CommandContext } from '../command-context.js';
 import { describeHeads } from '../describe-heads.js';
 import { formatRevision } from './history.js';
@@ -14,6 +15,8 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
       lines.push(
         `Edited since applied (upgrade and downgrade refuse to run): ${status.edited.map((e) => `${e.revision} (${path.relative(process.cwd(), e.file)})`).join(', ')}`,
       );
+      const error = checksumMismatch(status.edited.map((e) => graph.get(e.revision)));
+      context.output.log('warn', `${error.message}\n${error.hint}`);
     }
     if (flags.verbose) for (const id of status.heads) lines.push('', formatRevision(graph, graph.get(id), true));
     context.output.result(lines.join('\n'), {
@@ -23,6 +26,7 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
       atHead: status.atHead,
       pending: status.pending,
       edited: status.edited.map((e) => e.revision),
+      checksumMismatches: status.edited.map((e) => e.revision),
     });
   }, undefined, { readOnly: true });
 }

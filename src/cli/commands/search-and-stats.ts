@@ -14,7 +14,7 @@ export async function searchCommand(context: CommandContext, query: string, flag
     await requireHead(client, graph);
     const limit = flags.limit === undefined ? undefined : Number(flags.limit);
     const rows = await searchGames(kyselyOn(client) as Kysely<Database>, { query, userId: flags.user, limit });
-    const lines = rows.map((row) => `${row.search_rank.toFixed(4)}  ${row.owned ? 'owned' : '     '}  ${row.release_date?.toISOString().slice(0, 10) ?? '          '}  ${row.title}`);
+    const lines = rows.map((row) => `${row.search_rank.toFixed(4)}  ${row.owned ? 'owned' : '     '}  ${row.release_date ?? '          '}  ${row.title}`);
     context.output.result([`rank    owned  released    title`, ...lines, `(${plural(rows.length, 'game')})`].join('\n'), { ok: true, query, games: rows });
   }, { readOnly: true });
 }

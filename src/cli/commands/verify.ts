@@ -14,9 +14,10 @@ export async function verifyCommand(context: CommandContext, flags: { schemaFile
   const report = await context.withDatabase(async ({ client, displayUrl }) => ({ displayUrl, ...(await verifyDatabase(client, graph, schemaFileFor(context, flags.schemaFile), context.config)) }));
   if (!report.ok) {
     if (!context.output.json) context.output.log('error', renderVerify(report));
-    const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
-    throw new PlayLaterError('E_VERIFY_FAILED', `verify failed: ${failed.join(', ')}.`, {
-      hint: `Read the failing checks above: \`play-later-db upgrade head\` fixes a database that is behind, \`${GENERATE_COMMAND}\` a stale ${SCHEMA_FILE}.`,
+    const failed = report.checks.filter((c) => !c.ok);
+    const hints = failed.flatMap((c) => (c.hint ? [c.hint] : []));
+    throw new PlayLaterError('E_VERIFY_FAILED', `verify failed: ${failed.map((c) => c.name).join(', ')}.`, {
+      hint: hints.length > 0 ? hints.join(' ') : `Read the failing checks above: \`play-later-db upgrade head\` fixes a database that is behind, \`${GENERATE_COMMAND}\` a stale ${SCHEMA_FILE}.`,
       data: { report },
     });
   }
