@@ -22,8 +22,6 @@ export const IMPORT_COLUMNS = [
 const INTEGER_COLUMNS = new Set(['igdb_id', 'hltb_id', 'steam_app_id', 'main_story', 'main_extra', 'completionist']);
 /** Bad rows listed in the error (all are counted). */
 export const MAX_BAD_ROWS_LISTED = 100;
-/** gin_pending_list_limit during the import (kB): large enough that the list is merged once, at the end. */
-const GIN_PENDING_LIST_LIMIT_KB = 256 * 1024;
 
 export interface ImportProgress {
   rows: number;
@@ -131,22 +129,23 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
 }
 
 const CHANGED_COLUMNS = IMPORT_COLUMNS.filter((column) => column !== 'igdb_id');
-/** The GIN indexes of games: the import lets their entries pile up in the pending list and merges them once. */
+/**
+ * The GIN indexes of games. New rows' entries go to each index's pending list (fastupdate), merged
+ * every gin_pending_list_limit (4 MB); the import merges what is left at the end, so searches do not
+ * scan a pending list afterwards. A larger limit for the import, merged once, measured no faster
+ * (bench/import-games-gin.ts, docs/bulk-paths.md), so the import keeps the server's limit.
+ */
 const GIN_INDEXES = ['idx_games_search_vector', 'idx_games_title_search'];
 
 /**
  * games_import → games. Existing games are updated only where a value differs, new ones are
  * inserted by one plain INSERT … SELECT (an anti-join on igdb_id: no speculative insertion per
- * row), and the GIN entries of the new rows are merged into both indexes in bulk at the end.
+ * row), and the GIN entries still pending are merged into both indexes at the end.
  * A game with the same igdb_id committed by someone else between the anti-join and the insert
  * makes the plain INSERT fail on games_igdb_id_key: the statements are then undone (savepoint)
  * and redone as one INSERT … ON CONFLICT DO UPDATE, which is correct under any concurrency.
  */
 async function moveIntoGames(client: pg.ClientBase): Promise<{ inserted: number; updated: number }> {
-  await client.query('ANALYZE games_import');
-  // Inserts append GIN entries to the pending list (fastupdate) instead of descending both trees per
-  // row; the limit only decides when the list is merged, and gin_clean_pending_list merges it below.
-  await client.query(`SET LOCAL gin_pending_list_limit = '${GIN_PENDING_LIST_LIMIT_KB}kB'`);
   await client.query('SAVEPOINT games_import_move');
   let moved: { inserted: number; updated: number };
   try {
@@ -171,7 +170,7 @@ async function moveIntoGames(client: pg.ClientBase): Promise<{ inserted: number;
   // Merging needs ownership of the index (as VACUUM does); a role without it leaves the merge to autovacuum.
   await client.query(
     `SELECT gin_clean_pending_list(c.oid) FROM pg_class c
-      WHERE c.oid = ANY ($1::regclass[]) AND pg_has_role(c.relowner, 'USAGE')`,
+      WHERE c.oid IN (SELECT to_regclass(name) FROM unnest($1::text[]) AS name) AND pg_has_role(c.relowner, 'USAGE')`,
     [GIN_INDEXES],
   );
   return moved;
