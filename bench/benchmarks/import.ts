@@ -153,7 +153,7 @@ export const benchmark: Benchmark = {
     const details: Record<string, unknown> = {
       rows: count,
       paths: {
-        games: 'importGamesCsv (CSV through COPY into a staging table; changed games updated, new ones inserted by one INSERT … SELECT, GIN pending entries merged once) vs upsertGame per row',
+        games: 'importGamesCsv (CSV through COPY into a staging table; changed games updated, new ones inserted by one INSERT … SELECT, GIN entries still pending merged at the end) vs upsertGame per row',
         collection: "addManyToCollection (one INSERT … FROM unnest, one refresh_user_stats per user touched, one transaction) vs addToCollection per row (insert + that user's stats refresh)",
         playthroughs: "startManyPlaythroughs (the same bulk path) vs startPlaythrough per row (insert + that user's stats refresh)",
       },
