@@ -1,19 +1,18 @@
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
-import { addToCollection } from '../../src/repositories/collection.repository.js';
+import { addManyToCollection, addToCollection, type AcquisitionType, type CollectionEntryInput } from '../../src/repositories/collection.repository.js';
 import { createDatabase, type Db } from '../../src/repositories/connection.js';
 import { csvLine, IMPORT_COLUMNS, importGamesCsv } from '../../src/repositories/game-import.js';
 import { upsertGame, type GameInput } from '../../src/repositories/games.repository.js';
-import { CopyWriter } from '../generate/copy-writer.js';
-import { COLLECTION_COLUMNS, Dataset, GAME_COLUMNS, stableUuid, type Row } from '../generate/dataset.js';
+import { startManyPlaythroughs, startPlaythrough, type StartPlaythroughInput } from '../../src/repositories/playthroughs.repository.js';
+import { COLLECTION_COLUMNS, Dataset, GAME_COLUMNS, PLAYTHROUGH_COLUMNS, type Row } from '../generate/dataset.js';
 import { median, round } from '../lib/measure.js';
 import type { Benchmark, Measurement } from '../lib/benchmark.js';
 
-const IMPORT_NAMESPACE = 9;
 const IMPORT_IGDB_BASE = 50_000_000;
 
-/** How the same rows get in: in bulk (COPY) or one row per call, through the data layer. */
+/** How the same rows get in, through the data layer: its bulk path or one row per call. */
 interface ImportCase {
   name: string;
   bulk(client: pg.Client, db: Db): Promise<void>;
@@ -61,51 +60,88 @@ function gamesCase(games: GameInput[]): ImportCase {
   };
 }
 
-/** New collection rows of users that do not exist yet, on existing games. */
-function collectionCase(dataset: Dataset, count: number): ImportCase {
+/** Rows of the data set (collection or playthroughs) moved to users that do not exist yet. */
+function newUserRows(dataset: Dataset, count: number, kind: 'collection' | 'playthroughs'): Row[] {
   const rows: Row[] = [];
   for (let user = 0; rows.length < count; user += 1) {
-    for (const row of dataset.userRows(user % dataset.size.users).collection) {
+    for (const row of dataset.userRows(user % dataset.size.users)[kind]) {
       if (rows.length === count) break;
-      rows.push([stableUuid(IMPORT_NAMESPACE, user, rows.length), `bench-import-${user}`, ...row.slice(2)]);
+      rows.push([row[0]!, `bench-import-${user}`, ...row.slice(2)]);
     }
   }
-  const users = [...new Set(rows.map((row) => String(row[1])))];
+  return rows;
+}
+
+/** The rows of bench-import-* users: nothing references them, so foreign-key triggers are skipped. */
+function cleanupUsers(table: string) {
+  return (client: pg.Client) =>
+    client.query(
+      `SET session_replication_role = replica; DELETE FROM ${table} WHERE user_id LIKE 'bench-import-%'; DELETE FROM user_game_stats WHERE user_id LIKE 'bench-import-%'; RESET session_replication_role`,
+    );
+}
+
+/** New collection entries of users that do not exist yet, on existing games. */
+function collectionCase(dataset: Dataset, count: number): ImportCase {
+  const entries = newUserRows(dataset, count, 'collection').map((row): CollectionEntryInput => {
+    const field = (column: (typeof COLLECTION_COLUMNS)[number]): Row[number] => row[COLLECTION_COLUMNS.indexOf(column)]!;
+    return {
+      user_id: String(field('user_id')),
+      game_id: String(field('game_id')),
+      platform: String(field('platform')),
+      acquisition_type: field('acquisition_type') as AcquisitionType,
+      acquired_at: new Date(String(field('acquired_at'))),
+      priority: field('priority') === null ? null : Number(field('priority')),
+      notes: field('notes') === null ? null : String(field('notes')),
+    };
+  });
   return {
     name: 'collection rows',
-    rows: rows.length,
-    // The data layer has no bulk path for collection rows: COPY, then the users' stats, as it would.
-    bulk: async (client) => {
-      const writer = CopyWriter.open(client, 'user_game_collection', COLLECTION_COLUMNS);
-      for (const row of rows) await writer.write(row);
-      await writer.end();
-      await client.query('SELECT refresh_user_stats(u) FROM unnest($1::varchar[]) AS u', [users]);
+    rows: entries.length,
+    // addManyToCollection: one INSERT … FROM unnest and one stats refresh per user, in one transaction.
+    bulk: async (_client, db) => {
+      await addManyToCollection(db, entries);
     },
     // addToCollection: one INSERT and that user's stats refresh, in one transaction per row.
     oneByOne: async (_client, db) => {
-      for (const row of rows) {
-        const field = (column: (typeof COLLECTION_COLUMNS)[number]): Row[number] => row[COLLECTION_COLUMNS.indexOf(column)]!;
-        await addToCollection(db, {
-          user_id: String(field('user_id')),
-          game_id: String(field('game_id')),
-          platform: String(field('platform')),
-          acquisition_type: field('acquisition_type') as 'DIGITAL',
-          acquired_at: new Date(String(field('acquired_at'))),
-          priority: field('priority') === null ? null : Number(field('priority')),
-          notes: field('notes') === null ? null : String(field('notes')),
-        });
-      }
+      for (const entry of entries) await addToCollection(db, entry);
     },
-    cleanup: (client) =>
-      client.query(
-        `SET session_replication_role = replica; DELETE FROM user_game_collection WHERE user_id LIKE 'bench-import-%'; DELETE FROM user_game_stats WHERE user_id LIKE 'bench-import-%'; RESET session_replication_role`,
-      ),
+    cleanup: cleanupUsers('user_game_collection'),
+  };
+}
+
+/** New playthroughs (started or planned) of users that do not exist yet, on existing games. */
+function playthroughsCase(dataset: Dataset, count: number): ImportCase {
+  const playthroughs = newUserRows(dataset, count, 'playthroughs').map((row): StartPlaythroughInput => {
+    const field = (column: (typeof PLAYTHROUGH_COLUMNS)[number]): Row[number] => row[PLAYTHROUGH_COLUMNS.indexOf(column)]!;
+    const text = (column: (typeof PLAYTHROUGH_COLUMNS)[number]): string | null => (field(column) === null ? null : String(field(column)));
+    const status = field('status') === 'PLANNING' ? 'PLANNING' : 'PLAYING';
+    return {
+      user_id: String(field('user_id')),
+      game_id: String(field('game_id')),
+      platform: String(field('platform')),
+      status,
+      started_at: status === 'PLAYING' && field('started_at') !== null ? new Date(String(field('started_at'))) : null,
+      playthrough_type: text('playthrough_type'),
+      difficulty: text('difficulty'),
+      notes: text('notes'),
+    };
+  });
+  return {
+    name: 'playthroughs',
+    rows: playthroughs.length,
+    bulk: async (_client, db) => {
+      await startManyPlaythroughs(db, playthroughs);
+    },
+    oneByOne: async (_client, db) => {
+      for (const playthrough of playthroughs) await startPlaythrough(db, playthrough);
+    },
+    cleanup: cleanupUsers('game_playthrough'),
   };
 }
 
 export const benchmark: Benchmark = {
   name: 'import',
-  title: 'Import through the data layer: bulk COPY vs one row per call, same rows, all indexes in place',
+  title: 'Import through the data layer: bulk paths vs one row per call, same rows, all indexes in place',
   async run(context) {
     const loaded = await context.dataset();
     const dataset = new Dataset(context.size);
@@ -117,12 +153,13 @@ export const benchmark: Benchmark = {
     const details: Record<string, unknown> = {
       rows: count,
       paths: {
-        games: 'importGamesCsv (CSV through COPY into a staging table, then upsert) vs upsertGame per row',
-        collection: "the bench's COPY + refresh_user_stats per user (the data layer has no bulk path) vs addToCollection per row (insert + that user's stats refresh)",
+        games: 'importGamesCsv (CSV through COPY into a staging table; changed games updated, new ones inserted by one INSERT … SELECT, GIN entries still pending merged at the end) vs upsertGame per row',
+        collection: "addManyToCollection (one INSERT … FROM unnest, one refresh_user_stats per user touched, one transaction) vs addToCollection per row (insert + that user's stats refresh)",
+        playthroughs: "startManyPlaythroughs (the same bulk path) vs startPlaythrough per row (insert + that user's stats refresh)",
       },
     };
     try {
-      for (const item of [gamesCase(newGames(dataset, count)), collectionCase(dataset, count)]) {
+      for (const item of [gamesCase(newGames(dataset, count)), collectionCase(dataset, count), playthroughsCase(dataset, count)]) {
         await item.cleanup(client);
         const rates = { bulk: [] as number[], oneByOne: [] as number[] };
         for (let pass = 0; pass < Math.max(2, Math.min(context.options.pairs, 3)); pass += 1) {
@@ -139,7 +176,7 @@ export const benchmark: Benchmark = {
         details[item.name] = { rowsPerSecond: rates };
         measurements.push({ name: `${item.name}: bulk vs one row per call`, value: Math.round(bulk), unit: 'rows/s', baseline: Math.round(single), baselineLabel: 'one per call', ratio: round(bulk / single, 1), target: '>= 10x', met: bulk / single >= 10 });
       }
-      await client.query('VACUUM (ANALYZE) games, user_game_collection');
+      await client.query('VACUUM (ANALYZE) games, user_game_collection, game_playthrough');
     } finally {
       await db.destroy();
       await disconnect(client);

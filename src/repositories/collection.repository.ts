@@ -2,6 +2,7 @@ import { sql, type Selectable, type Updateable } from 'kysely';
 import type { Db } from './connection.js';
 import type { UserGameCollection } from './database.js';
 import { ACQUISITION_TYPES, mapErrors, validationError } from './database-errors.js';
+import { checkEach, insertUserRows, type BulkColumns } from './bulk-rows.js';
 import { updateOwnedRow, type OwnedRowKey } from './owned-rows.js';
 import { withUser } from './row-security.js';
 import { withStatsRefresh } from './stats.repository.js';
@@ -48,9 +49,9 @@ export interface CollectionPage {
 
 const LENGTHS = COLUMN_LENGTHS.user_game_collection;
 
-/** Adds a game to the user's collection; the user's stats are refreshed in the same transaction. */
-export const addToCollection = mapErrors(async (db: Db, input: CollectionEntryInput): Promise<CollectionEntry> => {
-  const row = {
+/** The checked row of an entry to add; shared by addToCollection and addManyToCollection. */
+function checkCollectionEntryInput(input: CollectionEntryInput) {
+  return {
     user_id: checkUserId(input.user_id),
     game_id: checkUuid('game_id', input.game_id),
     platform: checkText('platform', input.platform, LENGTHS.platform, { required: true }),
@@ -60,8 +61,26 @@ export const addToCollection = mapErrors(async (db: Db, input: CollectionEntryIn
     notes: checkOptionalText('notes', input.notes) ?? null,
     is_active: true,
   };
+}
+
+const BULK_COLUMNS: BulkColumns<ReturnType<typeof checkCollectionEntryInput>> = [
+  ['user_id', 'varchar'], ['game_id', 'uuid'], ['platform', 'varchar'], ['acquisition_type', 'varchar'], ['acquired_at', 'timestamptz'], ['priority', 'integer'], ['notes', 'text'], ['is_active', 'boolean'],
+];
+
+/** Adds a game to the user's collection; the user's stats are refreshed in the same transaction. */
+export const addToCollection = mapErrors(async (db: Db, input: CollectionEntryInput): Promise<CollectionEntry> => {
+  const row = checkCollectionEntryInput(input);
   return withStatsRefresh(db, row.user_id, (trx) => trx.insertInto('user_game_collection').values(row).returningAll().executeTakeFirstOrThrow());
 });
+
+/**
+ * addToCollection for many entries (of one user or many) in one statement, then one stats refresh
+ * per user touched, in one transaction: all or nothing, and a bad entry's error gives its `index`.
+ * Returns the entries in input order.
+ */
+export const addManyToCollection = mapErrors(async (db: Db, inputs: readonly CollectionEntryInput[]): Promise<CollectionEntry[]> =>
+  insertUserRows<ReturnType<typeof checkCollectionEntryInput>, CollectionEntry>(db, 'user_game_collection', BULK_COLUMNS, checkEach(inputs, checkCollectionEntryInput)),
+);
 
 /** Changes an entry of the user's collection. */
 export const updateCollectionEntry = mapErrors(async (db: Db, key: OwnedRowKey, changes: CollectionEntryChanges): Promise<CollectionEntry> => {

@@ -4,14 +4,15 @@
  * single bad row imports nothing).
  *
  * Rows are checked as they stream (same rules as upsertGame), good rows go through COPY into a
- * temporary table, duplicates inside the file are found there, and one INSERT … SELECT … ON
- * CONFLICT (games_igdb_id_key) DO UPDATE moves them into games.
+ * temporary table, duplicates inside the file are found there, and moveIntoGames moves them into
+ * games (docs/bulk-paths.md).
  */
 import { Transform, type Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { parse, type CsvError } from 'csv-parse';
 import type pg from 'pg';
+import { DatabaseError } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataError, mapDatabaseError } from './database-errors.js';
 import { checkGameInput, type GameInput } from './games.repository.js';
@@ -38,6 +39,7 @@ export interface BadRow {
 export interface ImportResult {
   rows: number;
   inserted: number;
+  /** Existing games (same igdb_id) whose values changed; an existing game without a change is not written. */
   updated: number;
 }
 
@@ -132,18 +134,8 @@ export async function importGamesCsv(client: pg.ClientBase, input: Readable, opt
         data: { badRows, badCount },
       });
     }
-    const changed = IMPORT_COLUMNS.filter((column) => column !== 'igdb_id');
-    const result = await client.query<{ inserted: number; updated: number }>(
-      `WITH upserted AS (
-         INSERT INTO games (${IMPORT_COLUMNS.join(', ')})
-         SELECT ${IMPORT_COLUMNS.join(', ')} FROM games_import ORDER BY line
-         ON CONFLICT ON CONSTRAINT games_igdb_id_key DO UPDATE SET ${changed.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}
-         RETURNING (xmax = 0) AS inserted
-       )
-       SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`,
-    );
+    const { inserted, updated } = await moveIntoGames(client);
     await client.query('COMMIT');
-    const { inserted, updated } = result.rows[0] ?? { inserted: 0, updated: 0 };
     return { rows, inserted, updated };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -233,6 +225,68 @@ function decodeOrFindBadLine(bytes: Buffer, encoding: string, atStart: boolean, 
     }
     throw new DataError('E_VALIDATION', `bytes that are not valid ${encoding} text; nothing was imported.`, { field: 'encoding' });
   }
+
+const CHANGED_COLUMNS = IMPORT_COLUMNS.filter((column) => column !== 'igdb_id');
+/**
+ * The GIN indexes of games. New rows' entries go to each index's pending list (fastupdate), merged
+ * every gin_pending_list_limit (4 MB); the import merges what is left at the end, so searches do not
+ * scan a pending list afterwards. A larger limit for the import, merged once, measured no faster
+ * (bench/import-games-gin.ts, docs/bulk-paths.md), so the import keeps the server's limit.
+ */
+const GIN_INDEXES = ['idx_games_search_vector', 'idx_games_title_search'];
+
+/**
+ * games_import → games. Existing games are updated only where a value differs, new ones are
+ * inserted by one plain INSERT … SELECT (an anti-join on igdb_id: no speculative insertion per
+ * row), and the GIN entries still pending are merged into both indexes at the end.
+ * A game with the same igdb_id committed by someone else between the anti-join and the insert
+ * makes the plain INSERT fail on games_igdb_id_key: the statements are then undone (savepoint)
+ * and redone as one INSERT … ON CONFLICT DO UPDATE, which is correct under any concurrency.
+ */
+async function moveIntoGames(client: pg.ClientBase): Promise<{ inserted: number; updated: number }> {
+  await client.query('SAVEPOINT games_import_move');
+  let moved: { inserted: number; updated: number };
+  try {
+    const updated = await client.query(
+      `UPDATE games g SET ${CHANGED_COLUMNS.map((column) => `${column} = s.${column}`).join(', ')}
+         FROM games_import s
+        WHERE g.igdb_id = s.igdb_id
+          AND (${CHANGED_COLUMNS.map((column) => `g.${column}`).join(', ')}) IS DISTINCT FROM (${CHANGED_COLUMNS.map((column) => `s.${column}`).join(', ')})`,
+    );
+    const inserted = await client.query(
+      `INSERT INTO games (${IMPORT_COLUMNS.join(', ')})
+       SELECT ${IMPORT_COLUMNS.join(', ')} FROM games_import s
+        WHERE NOT EXISTS (SELECT FROM games g WHERE g.igdb_id = s.igdb_id)
+        ORDER BY line`,
+    );
+    moved = { inserted: inserted.rowCount ?? 0, updated: updated.rowCount ?? 0 };
+  } catch (error) {
+    if (!(error instanceof DatabaseError && error.constraint === 'games_igdb_id_key')) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT games_import_move');
+    moved = await upsertFromStaging(client);
+  }
+  // Merging needs ownership of the index (as VACUUM does); a role without it leaves the merge to autovacuum.
+  await client.query(
+    `SELECT gin_clean_pending_list(c.oid) FROM pg_class c
+      WHERE c.oid IN (SELECT to_regclass(name) FROM unnest($1::text[]) AS name) AND pg_has_role(c.relowner, 'USAGE')`,
+    [GIN_INDEXES],
+  );
+  return moved;
+}
+
+/** The concurrent-safe fallback: every staged row through ON CONFLICT, unchanged rows skipped. */
+async function upsertFromStaging(client: pg.ClientBase): Promise<{ inserted: number; updated: number }> {
+  const result = await client.query<{ inserted: number; updated: number }>(
+    `WITH upserted AS (
+       INSERT INTO games (${IMPORT_COLUMNS.join(', ')})
+       SELECT ${IMPORT_COLUMNS.join(', ')} FROM games_import ORDER BY line
+       ON CONFLICT ON CONSTRAINT games_igdb_id_key DO UPDATE SET ${CHANGED_COLUMNS.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}
+       WHERE (${CHANGED_COLUMNS.map((column) => `games.${column}`).join(', ')}) IS DISTINCT FROM (${CHANGED_COLUMNS.map((column) => `EXCLUDED.${column}`).join(', ')})
+       RETURNING (xmax = 0) AS inserted
+     )
+     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM upserted`,
+  );
+  return result.rows[0] ?? { inserted: 0, updated: 0 };
 }
 
 function checkHeader(header: string[]): string[] {

@@ -2,6 +2,7 @@ import type { Selectable, Updateable } from 'kysely';
 import type { Db } from './connection.js';
 import type { GamePlaythrough, PlaythroughSummary } from './database.js';
 import { PLAYTHROUGH_STATUSES, mapErrors, validationError } from './database-errors.js';
+import { checkEach, insertUserRows, type BulkColumns } from './bulk-rows.js';
 import { updateOwnedRow, type OwnedRowKey } from './owned-rows.js';
 import { withUser } from './row-security.js';
 import { withStatsRefresh } from './stats.repository.js';
@@ -67,9 +68,10 @@ export interface PlaythroughFilters {
 
 const LENGTHS = COLUMN_LENGTHS.game_playthrough;
 
-export const startPlaythrough = mapErrors(async (db: Db, input: StartPlaythroughInput): Promise<Playthrough> => {
+/** The checked row of a playthrough to start; shared by startPlaythrough and startManyPlaythroughs. */
+function checkStartPlaythroughInput(input: StartPlaythroughInput) {
   const status = checkOneOf('status', input.status ?? 'PLAYING', ['PLAYING', 'PLANNING'] as const);
-  const row = {
+  return {
     user_id: checkUserId(input.user_id),
     game_id: checkUuid('game_id', input.game_id),
     collection_id: input.collection_id == null ? null : checkUuid('collection_id', input.collection_id),
@@ -80,8 +82,25 @@ export const startPlaythrough = mapErrors(async (db: Db, input: StartPlaythrough
     difficulty: checkOptionalText('difficulty', input.difficulty, LENGTHS.difficulty) ?? null,
     notes: checkOptionalText('notes', input.notes) ?? null,
   };
+}
+
+const BULK_COLUMNS: BulkColumns<ReturnType<typeof checkStartPlaythroughInput>> = [
+  ['user_id', 'varchar'], ['game_id', 'uuid'], ['collection_id', 'uuid'], ['platform', 'varchar'], ['status', 'varchar'], ['started_at', 'timestamptz'], ['playthrough_type', 'varchar'], ['difficulty', 'varchar'], ['notes', 'text'],
+];
+
+export const startPlaythrough = mapErrors(async (db: Db, input: StartPlaythroughInput): Promise<Playthrough> => {
+  const row = checkStartPlaythroughInput(input);
   return withStatsRefresh(db, row.user_id, (trx) => trx.insertInto('game_playthrough').values(row).returningAll().executeTakeFirstOrThrow());
 });
+
+/**
+ * startPlaythrough for many playthroughs (of one user or many) in one statement, then one stats
+ * refresh per user touched, in one transaction: all or nothing, and a bad row's error gives its
+ * `index`. Returns the playthroughs in input order.
+ */
+export const startManyPlaythroughs = mapErrors(async (db: Db, inputs: readonly StartPlaythroughInput[]): Promise<Playthrough[]> =>
+  insertUserRows<ReturnType<typeof checkStartPlaythroughInput>, Playthrough>(db, 'game_playthrough', BULK_COLUMNS, checkEach(inputs, checkStartPlaythroughInput)),
+);
 
 export const updatePlaythrough = mapErrors(async (db: Db, key: OwnedRowKey, changes: PlaythroughChanges): Promise<Playthrough> => {
   const checked: Updateable<GamePlaythrough> = {};

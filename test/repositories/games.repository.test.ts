@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importGamesCsv, type ImportProgress } from '../../src/repositories/game-import.js';
 import { getGame, searchGames, upsertGame } from '../../src/repositories/games.repository.js';
 import { createRepositoryTestDatabase, rejection, type RepositoryTestDatabase } from '../support/repository-database.js';
+import { waitFor } from '../support/wait-for.js';
 
 let t: RepositoryTestDatabase;
 beforeAll(async () => {
@@ -107,6 +108,43 @@ describe('COPY import', () => {
     const after = await t.db.selectFrom('games').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
     expect(await t.db.selectFrom('games').select('id').where('igdb_id', '=', 6001).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('writes an existing game only when a value changed, and leaves no GIN entry pending', async () => {
+    const client = await t.database.connect();
+    const text = `${header}7101,Same,Unchanged text,2020-01-01,5\n7102,Changing,Old text,,\n`;
+    expect(await importGamesCsv(client, csv(text))).toEqual({ rows: 2, inserted: 2, updated: 0 });
+    const before = await client.query<{ xmin: string; igdb_id: number }>('SELECT xmin::text, igdb_id FROM games WHERE igdb_id IN (7101, 7102) ORDER BY igdb_id');
+    const again = `${header}7101,Same,Unchanged text,2020-01-01,5\n7102,Changing,New text about a lighthouse,,\n7103,Fresh,,,\n`;
+    expect(await importGamesCsv(client, csv(again))).toEqual({ rows: 3, inserted: 1, updated: 1 });
+    const after = await client.query<{ xmin: string; igdb_id: number }>('SELECT xmin::text, igdb_id FROM games WHERE igdb_id IN (7101, 7102) ORDER BY igdb_id');
+    expect(after.rows[0]?.xmin).toBe(before.rows[0]?.xmin);
+    expect(after.rows[1]?.xmin).not.toBe(before.rows[1]?.xmin);
+    expect((await searchGames(t.db, { query: 'lighthouse' })).map((game) => game.title)).toEqual(['Changing']);
+    // gin_clean_pending_list returns the pages it merged: none are left after the import.
+    const pending = await client.query<{ pages: number }>(
+      `SELECT sum(gin_clean_pending_list(name::regclass))::int AS pages FROM unnest(ARRAY['idx_games_search_vector', 'idx_games_title_search']) AS name`,
+    );
+    expect(pending.rows[0]?.pages).toBe(0);
+    await client.end();
+  });
+
+  it('falls back to ON CONFLICT when another session inserts one of the games meanwhile', async () => {
+    const other = await t.database.connect();
+    const client = await t.database.connect();
+    await other.query('BEGIN');
+    await other.query("INSERT INTO games (igdb_id, title) VALUES (7202, 'Theirs')");
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const importing = importGamesCsv(client, csv(`${header}7201,Mine,,,\n7202,Mine too,,,\n`));
+    await waitFor('the import to wait on the other insert', async () =>
+      (await other.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])).rowCount === 1,
+    );
+    await other.query('COMMIT');
+    expect(await importing).toEqual({ rows: 2, inserted: 1, updated: 1 });
+    const games = await t.db.selectFrom('games').select(['igdb_id', 'title']).where('igdb_id', 'in', [7201, 7202]).orderBy('igdb_id').execute();
+    expect(games).toEqual([{ igdb_id: 7201, title: 'Mine' }, { igdb_id: 7202, title: 'Mine too' }]);
+    await other.end();
+    await client.end();
   });
 
   it('rejects a header with unknown or missing columns', async () => {
