@@ -225,6 +225,7 @@ function decodeOrFindBadLine(bytes: Buffer, encoding: string, atStart: boolean, 
     }
     throw new DataError('E_VALIDATION', `bytes that are not valid ${encoding} text; nothing was imported.`, { field: 'encoding' });
   }
+}
 
 const CHANGED_COLUMNS = IMPORT_COLUMNS.filter((column) => column !== 'igdb_id');
 /**
