@@ -33,7 +33,9 @@ const KEYED_TABLES: readonly KeyedTable[] = ['user_game_collection', 'game_playt
 
 export async function up(db: Kysely<any>, context: RevisionContext): Promise<void> {
   for (const table of KEYED_TABLES) await swapPrimaryKey(db, context, table, ['user_id', 'id']);
-  await sql`CREATE OR REPLACE FUNCTION unlink_playthroughs_of_collection_row()
+  // In a transaction, so that the runner's SET LOCAL ROLE (the owner, revision 013) applies through a pooler too.
+  await db.transaction().execute(async (trx) => {
+    await sql`CREATE OR REPLACE FUNCTION unlink_playthroughs_of_collection_row()
 RETURNS TRIGGER
 LANGUAGE plpgsql
 AS $$
@@ -43,17 +45,20 @@ BEGIN
      WHERE user_id = OLD.user_id AND collection_id = OLD.id;
     RETURN OLD;
 END;
-$$`.execute(db);
-  await sql`CREATE OR REPLACE TRIGGER unlink_playthroughs_before_collection_delete
+$$`.execute(trx);
+    await sql`CREATE OR REPLACE TRIGGER unlink_playthroughs_before_collection_delete
 BEFORE DELETE ON user_game_collection
-FOR EACH ROW EXECUTE FUNCTION unlink_playthroughs_of_collection_row()`.execute(db);
+FOR EACH ROW EXECUTE FUNCTION unlink_playthroughs_of_collection_row()`.execute(trx);
+  });
   await replaceCollectionLink(db, '');
 }
 
 export async function down(db: Kysely<any>, context: RevisionContext): Promise<void> {
   await replaceCollectionLink(db, 'ON DELETE SET NULL (collection_id)');
-  await sql`DROP TRIGGER IF EXISTS unlink_playthroughs_before_collection_delete ON user_game_collection`.execute(db);
-  await sql`DROP FUNCTION IF EXISTS unlink_playthroughs_of_collection_row()`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    await sql`DROP TRIGGER IF EXISTS unlink_playthroughs_before_collection_delete ON user_game_collection`.execute(trx);
+    await sql`DROP FUNCTION IF EXISTS unlink_playthroughs_of_collection_row()`.execute(trx);
+  });
   for (const table of KEYED_TABLES) await swapPrimaryKey(db, context, table, ['id']);
 }
 

@@ -1,3 +1,4 @@
+import { revisionRoleSql, type RoleNames } from '../security/roles.js';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { MIGRATION_LOCK_KEY } from './migration-lock.js';
@@ -62,6 +63,8 @@ export interface OfflineOptions {
   fromHeads: readonly string[];
   target: Target;
   log?: (message: string) => void;
+  /** The configured role names (revision 013 reads them); the defaults otherwise. */
+  roles?: Partial<RoleNames>;
 }
 
 /**
@@ -95,15 +98,18 @@ export async function renderOfflineSql(options: OfflineOptions): Promise<string>
       `${historyInsertSql({ revision: step.revision, direction: step.direction, host: OFFLINE_HOST })};`,
     ];
     lines.push('', `-- Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${heads.join(', ') || '<base>'} -> ${nextHeads.join(', ') || '<base>'}: ${step.revision.id}, ${step.revision.message}`);
+    // As online: the role-name settings, and the owner role once revision 013 made it (security/roles.ts).
     if (step.revision.transactional) {
-      lines.push('BEGIN;', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`, guardSql(heads), ...body, ...bookkeeping, 'COMMIT;');
+      lines.push('BEGIN;', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`, guardSql(heads), `${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`, ...body, ...bookkeeping, 'COMMIT;');
     } else {
       // The session form of the same lock: psql is one session (use a direct, non-pooled connection).
       lines.push(
         '-- Non-transactional revision: its statements run outside a transaction (e.g. CREATE INDEX CONCURRENTLY).',
         `SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY});`,
         guardSql(heads),
+        `${revisionRoleSql(options.roles ?? {}, 'SESSION')};`,
         ...body,
+        'RESET ROLE;',
         'BEGIN;',
         ...bookkeeping,
         'COMMIT;',

@@ -104,7 +104,7 @@ describe('COPY import', () => {
       [8, 'igdb_id'],
       [9, undefined],
     ]);
-    expect(error.message).toMatch(/^5 bad row\(s\) of 7; nothing was imported\. line 3: title is required/);
+    expect(error.message).toMatch(/^5 bad rows of 7; nothing was imported\. line 3: title is required/);
     const after = await t.db.selectFrom('games').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
     expect(await t.db.selectFrom('games').select('id').where('igdb_id', '=', 6001).executeTakeFirst()).toBeUndefined();

@@ -54,7 +54,7 @@ describe('sessions repository', () => {
     const keys = keyring(OLD_KEY);
     const { token } = await createSession(t.db, keys, { user_id: 'tag-check', ...secrets, expires_at: new Date(Date.now() + hour) });
     const sessionId = hashSessionToken(token);
-    const { access_token: intact } = await t.db.selectFrom('user_sessions').select('access_token').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+    const { access_token: intact } = await t.maintenance.selectFrom('user_sessions').select('access_token').where('session_id', '=', sessionId).executeTakeFirstOrThrow();
     const [format, keyId, iv, tag, ciphertext] = intact.split(':') as [string, string, string, string, string];
     const tagBytes = Buffer.from(tag, 'base64url');
     expect(tagBytes).toHaveLength(16);
@@ -67,12 +67,12 @@ describe('sessions repository', () => {
     };
     for (const [what, altered] of Object.entries(variants)) {
       const stored = [format, keyId, iv, altered.toString('base64url'), ciphertext].join(':');
-      await t.db.updateTable('user_sessions').set({ access_token: stored }).where('session_id', '=', sessionId).execute();
+      await t.maintenance.updateTable('user_sessions').set({ access_token: stored }).where('session_id', '=', sessionId).execute();
       const error = await validateSession(t.db, keys, token).then(() => undefined, (e: unknown) => e);
       expect(error, what).toBeInstanceOf(PlayLaterError);
       expect(error, what).toMatchObject({ code: 'E_TOKEN_INVALID', hint: expect.stringMatching(/Revoke the session/) });
     }
-    await t.db.updateTable('user_sessions').set({ access_token: intact }).where('session_id', '=', sessionId).execute();
+    await t.maintenance.updateTable('user_sessions').set({ access_token: intact }).where('session_id', '=', sessionId).execute();
     expect(await validateSession(t.db, keys, token)).toMatchObject({ user_id: 'tag-check', ...secrets });
   });
 

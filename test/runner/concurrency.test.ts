@@ -71,7 +71,7 @@ describeOnEachServer('concurrent runners', (server) => {
     await holder.query('BEGIN');
     await holder.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     try {
-      const result = await cli(['--lock-wait', '400', 'downgrade', '-1']);
+      const result = await cli(['--lock-wait', '400', 'downgrade', '-1', '--yes']);
       expect(result.code).toBe(1);
       expect(JSON.parse(result.stdout).error.code).toBe('E_LOCK_TIMEOUT');
       expect(result.stderr).toMatch(/error E_LOCK_TIMEOUT: Another runner held the migration lock .*gave up after the configured wait \(400 ms\)/);
@@ -84,9 +84,9 @@ describeOnEachServer('concurrent runners', (server) => {
   it('upgrade racing downgrade ends in a consistent state: the version table matches the schema', async () => {
     const headSchema = await describeSchema(client);
     const results = await Promise.all([
-      cli(['downgrade', 'base']),
+      cli(['downgrade', 'base', '--yes']),
       cli(['upgrade', 'head']),
-      cli(['downgrade', 'base']),
+      cli(['downgrade', 'base', '--yes']),
       cli(['upgrade', 'head']),
     ]);
     for (const result of results) expect(result.code, result.stderr).toBe(0);
@@ -166,14 +166,14 @@ describeWithSmallPool('one DATABASE_URL, no direct URL, the project\'s revisions
     });
 
     it(`${mode}: 10 concurrent downgrade base revert each revision exactly once`, { timeout: 480_000 }, async () => {
-      await together(Array.from({ length: 10 }, () => ['downgrade', 'base']));
+      await together(Array.from({ length: 10 }, () => ['downgrade', 'base', '--yes']));
       const runs = await expectClean();
       for (const directions of runs.values()) expect(directions).toEqual(['up', 'down']);
       expect((await observer.query('SELECT version_num FROM alembic_version')).rows).toEqual([]);
     });
 
     it(`${mode}: 5 upgrade head racing 5 downgrade base end consistent, each run once`, { timeout: 480_000 }, async () => {
-      await together(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? ['upgrade', 'head'] : ['downgrade', 'base'])));
+      await together(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? ['upgrade', 'head'] : ['downgrade', 'base', '--yes'])));
       const runs = await expectClean();
       const heads = (await observer.query<{ version_num: string }>('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num);
       expect([[], [PROJECT.head]]).toContainEqual(heads);
