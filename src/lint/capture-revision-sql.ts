@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { ensureHistoryTable } from '../runner/revision-history.js';
+import { ensureVersionTable } from '../runner/version-table.js';
 import { PlayLaterError, messageOf } from '../errors.js';
 import type { Revision } from '../runner/revision.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
@@ -19,6 +21,9 @@ export interface RevisionSql {
  */
 export async function captureRevisionSql(client: pg.Client, graph: RevisionGraph): Promise<RevisionSql[]> {
   const captured: RevisionSql[] = [];
+  // The runner's bookkeeping tables exist when revisions run (013 grants on alembic_version).
+  await ensureVersionTable(client);
+  await ensureHistoryTable(client);
   let statements: string[] = [];
   const recording = recordQueries(client, (text) => statements.push(text));
   const inTransaction = kyselyOn(recording, { insideCallersTransaction: true });

@@ -312,7 +312,7 @@ describe('destructive commands ask first', () => {
   /** The CLI on a pseudo-terminal (util-linux `script`), answering the prompt with `answer`. */
   function onTerminal(args: string[], answer: string): Promise<CliResult> {
     const command = [process.execPath, path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args].map((arg) => `'${arg}'`).join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DATABASE_URL: head.url }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, DATABASE_URL: head.url, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     let answered = false;
     child.stdout.on('data', (chunk: Buffer) => {
