@@ -8,7 +8,7 @@ let t: RepositoryTestDatabase;
 const games: string[] = [];
 beforeAll(async () => {
   t = await createRepositoryTestDatabase();
-  for (let i = 0; i < 6; i += 1) games.push(await someGame(t.db, 9100 + i, `Bulk ${i}`, 10 + i));
+  for (let i = 0; i < 6; i += 1) games.push(await someGame(t.maintenance, 9100 + i, `Bulk ${i}`, 10 + i));
 });
 afterAll(async () => t.close());
 
@@ -45,26 +45,26 @@ describe('bulk paths for collection rows and playthroughs', () => {
   it('gives the stats the one-row path gives for the same rows, with one refresh statement for every user touched', async () => {
     for (const user of ['one-a', 'one-b']) {
       const added = [];
-      for (const entry of entries(user)) added.push(await addToCollection(t.db, entry));
-      for (const playthrough of playthroughs(user, added.map((entry) => entry.id))) await startPlaythrough(t.db, playthrough);
+      for (const entry of entries(user)) added.push(await addToCollection(t.maintenance, entry));
+      for (const playthrough of playthroughs(user, added.map((entry) => entry.id))) await startPlaythrough(t.maintenance, playthrough);
     }
     t.sent.length = 0;
     // Two users interleaved in one batch.
     const batch = entries('bulk-a').flatMap((entry, i) => [entry, entries('bulk-b')[i]!]);
-    const added = await addManyToCollection(t.db, batch);
+    const added = await addManyToCollection(t.maintenance, batch);
     expect(added.map((entry) => [entry.user_id, entry.game_id])).toEqual(batch.map((entry) => [entry.user_id, entry.game_id]));
     expect(t.sent.filter((statement) => statement.includes('refresh_user_stats'))).toEqual(['SELECT refresh_user_stats(u) FROM unnest($1::varchar[]) AS u']);
     expect(t.sent.filter((statement) => /insert/i.test(statement))).toHaveLength(1);
     for (const user of ['bulk-a', 'bulk-b']) {
       const ids = added.filter((entry) => entry.user_id === user).map((entry) => entry.id);
-      const started = await startManyPlaythroughs(t.db, playthroughs(user, ids));
+      const started = await startManyPlaythroughs(t.maintenance, playthroughs(user, ids));
       expect(started.map((playthrough) => playthrough.collection_id)).toEqual(ids.slice(0, 4));
     }
     for (const [one, bulk] of [['one-a', 'bulk-a'], ['one-b', 'bulk-b']] as const) {
-      const expected = withoutUser(await getUserStats(t.db, one));
+      const expected = withoutUser(await getUserStats(t.maintenance, one));
       expect(expected).toMatchObject({ total_games: 6, ps5_games: 2, total_playthroughs: 4, currently_playing: 2 });
-      expect(withoutUser(await getUserStats(t.db, bulk))).toEqual(expected);
-      expect((await listPlaythroughs(t.db, bulk)).length).toBe(4);
+      expect(withoutUser(await getUserStats(t.maintenance, bulk))).toEqual(expected);
+      expect((await listPlaythroughs(t.maintenance, bulk)).length).toBe(4);
     }
   });
 
@@ -77,26 +77,26 @@ describe('bulk paths for collection rows and playthroughs', () => {
       [base.map((entry, i) => (i === 5 ? { ...entry, game_id: '00000000-0000-4000-8000-000000000000' } : entry)), { code: 'E_NOT_FOUND', field: 'game_id', data: expect.objectContaining({ index: 5 }) }],
     ];
     for (const [batch, expected] of cases) {
-      const error = await rejection(addManyToCollection(t.db, batch));
+      const error = await rejection(addManyToCollection(t.maintenance, batch));
       expect(error).toMatchObject(expected);
       expect(error.message).toMatch(new RegExp(`^row ${String(error.data?.index)}: `));
     }
-    expect((await listCollection(t.db, 'bad-batch', { active: 'any' })).items).toEqual([]);
-    expect(await getUserStats(t.db, 'bad-batch')).toBeUndefined();
-    expect(await addManyToCollection(t.db, [])).toEqual([]);
+    expect((await listCollection(t.maintenance, 'bad-batch', { active: 'any' })).items).toEqual([]);
+    expect(await getUserStats(t.maintenance, 'bad-batch')).toBeUndefined();
+    expect(await addManyToCollection(t.maintenance, [])).toEqual([]);
   });
 
   it("refuses a link to another user's collection entry as the one-row path does, and rolls back with the caller's transaction", async () => {
-    const [aliceEntry] = await addManyToCollection(t.db, [entries('alice')[0]!]);
+    const [aliceEntry] = await addManyToCollection(t.maintenance, [entries('alice')[0]!]);
     const link = { user_id: 'mallory', game_id: games[0]!, collection_id: aliceEntry!.id, platform: 'PS5' };
-    const single = await rejection(startPlaythrough(t.db, link));
-    const bulk = await rejection(startManyPlaythroughs(t.db, [{ ...link, game_id: games[1]!, collection_id: null }, link]));
+    const single = await rejection(startPlaythrough(t.maintenance, link));
+    const bulk = await rejection(startManyPlaythroughs(t.maintenance, [{ ...link, game_id: games[1]!, collection_id: null }, link]));
     expect(single).toMatchObject({ code: 'E_NOT_FOUND', constraint: 'fk_playthrough_collection_same_owner', field: 'collection_id' });
     expect(bulk).toMatchObject({ code: single.code, constraint: single.constraint, field: single.field, data: expect.objectContaining({ index: 1 }) });
     expect(bulk.message).toBe(`row 1: ${single.message}`);
-    expect(await listPlaythroughs(t.db, 'mallory')).toEqual([]);
+    expect(await listPlaythroughs(t.maintenance, 'mallory')).toEqual([]);
 
-    await t.db
+    await t.maintenance
       .transaction()
       .execute(async (trx) => {
         await startManyPlaythroughs(trx, [{ user_id: 'alice', game_id: games[0]!, collection_id: aliceEntry!.id, platform: 'PS5' }]);
@@ -104,6 +104,6 @@ describe('bulk paths for collection rows and playthroughs', () => {
         throw new Error('the caller rolls back');
       })
       .catch(() => undefined);
-    expect((await getUserStats(t.db, 'alice'))?.total_playthroughs).toBe(0);
+    expect((await getUserStats(t.maintenance, 'alice'))?.total_playthroughs).toBe(0);
   });
 });

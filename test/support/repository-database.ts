@@ -20,18 +20,15 @@ export interface RepositoryTestDatabase {
 }
 
 /**
- * A head-template clone with a Kysely on it that records the SQL it sends, logged in as the app
- * role (row-level security applies, as in production); `database.connect()` stays the superuser.
+ * A head-template clone with a Kysely on it logged in as the app role, and one as the owner for
+ * maintenance paths, both recording the SQL they send; the app role (row-level security applies, as in production); `database.connect()` stays the superuser.
  */
 export async function createRepositoryTestDatabase(): Promise<RepositoryTestDatabase> {
   const database = await createTestDatabase({ from: 'head' });
   const sent: string[] = [];
-  const db = createDatabase(urlAs(database.url, 'app'), {
-    log: (event) => {
-      if (event.level === 'query') sent.push(event.query.sql);
-    },
-  });
-  const maintenance = createDatabase(database.url);
+  const log = { log: (event: { level: string; query: { sql: string } }) => void (event.level === 'query' && sent.push(event.query.sql)) };
+  const db = createDatabase(urlAs(database.url, 'app'), log);
+  const maintenance = createDatabase(database.url, log);
   return {
     db,
     maintenance,
