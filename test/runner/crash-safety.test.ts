@@ -38,6 +38,8 @@ describeOnEachServer('kill -9 of the runner', (server) => {
     observer = await database.connect();
     await observer.query('CREATE TABLE fixture_sleep (seconds integer NOT NULL)');
     await observer.query('INSERT INTO fixture_sleep VALUES (120)');
+    // Revisions run as the owner role (revision 013): the fixture table is the owner's, as a revision would make it.
+    await observer.query('ALTER TABLE fixture_sleep OWNER TO play_later_owner');
   });
   afterAll(async () => {
     await database?.drop();
