@@ -35,12 +35,12 @@ export async function loadDemoData(client: pg.Client, log: (line: string) => voi
     const collection = await trx
       .insertInto('user_game_collection')
       .values(data.collection.map(({ igdb_id, ...entry }) => ({ ...entry, game_id: gameId(igdb_id) })))
-      .onConflict((conflict) => conflict.column('id').doNothing())
+      .onConflict((conflict) => conflict.columns(['user_id', 'id']).doNothing()) // the primary key since 014
       .executeTakeFirst();
     const playthroughs = await trx
       .insertInto('game_playthrough')
       .values(data.playthroughs.map(({ igdb_id, ...playthrough }) => ({ ...playthrough, game_id: gameId(igdb_id) })))
-      .onConflict((conflict) => conflict.column('id').doNothing())
+      .onConflict((conflict) => conflict.columns(['user_id', 'id']).doNothing()) // the primary key since 014
       .executeTakeFirst();
     await refreshStatsOfUsers(trx, DEMO_USERS.map((user) => user.id));
     const result = {
