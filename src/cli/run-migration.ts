@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { findDataAtRisk } from '../runner/dropped-tables.js';
 import type { Direction, MigratorEvent, PlannedStep, StepDone } from '../runner/migrator.js';
 import type { CommandContext } from './command-context.js';
 import { confirmDestructive } from './confirm.js';
@@ -81,6 +80,8 @@ export function progressRenderer(output: Output, formatStep: (step: StepDone) =>
 
 /** A downgrade that would drop tables holding rows (or cannot tell) asks first; see confirm.ts. */
 async function confirmDataLoss(context: CommandContext, client: pg.Client, steps: PlannedStep[], reference: string): Promise<void> {
+  // Imported here: it renders offline SQL (kysely), which a no-op upgrade never loads.
+  const { findDataAtRisk } = await import('../runner/dropped-tables.js');
   const risk = await findDataAtRisk(client, steps);
   const dangers = [
     ...(risk.tablesWithRows.length > 0 ? [`drops table(s) holding rows: ${risk.tablesWithRows.join(', ')}`] : []),
