@@ -110,7 +110,9 @@ async function refreshGeneratedFiles(context: CommandContext, server: ScratchSer
   if (!hasGeneratedFiles(root)) return [];
   let graph: RevisionGraph;
   try {
-    graph = await context.graph();
+    // Loaded again, not context.graph() (loaded once per command, before the new file existed).
+    const { loadRevisionGraph } = await import('../../runner/migrator.js');
+    graph = await loadRevisionGraph(config.revisionsDir);
     const written = writeGeneratedFiles(root, await generatedFilesAtHead(server, { graph, settings: config }, root), true);
     if (written.length > 0) output.log('info', `Refreshed ${written.join(', ')} for the new head.`);
     return written;
