@@ -30,7 +30,7 @@ export async function withScratchServer<T>(scratchUrl: string | undefined, work:
   if (scratchUrl) return withScratchDatabasesOn(scratchUrl, work);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'play-later-scratch-'));
   // Ctrl-C or SIGTERM included: the folder of a throw-away server never outlives the command.
-  const forget = onExit(() => rmSync(dataDir, { recursive: true, force: true }));
+  const forget = onExit(() => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })); // the server may still be writing as it stops
   try {
     const server = await startEmbeddedServer({ dataDir, database: null, durable: false });
     try {

@@ -23,7 +23,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('lint interrupted by %s', (signal)
     chmodSync(tmp, 0o755); // as root the server runs as the postgres user, which must enter it
     const lint = startCli(['lint'], { env: { TMPDIR: tmp }, timeoutMs: 120_000 });
     const serverFolder = await waitFor('the lint server to run', async () => {
-      const folder = readdirSync(tmp).find((name) => name.startsWith('play-later-lint-server-'));
+      const folder = readdirSync(tmp).find((name) => name.startsWith('play-later-scratch-'));
       return folder && processesUsing(path.join(tmp, folder)).length > 0 ? path.join(tmp, folder) : undefined;
     }, 60_000);
     lint.child.kill(signal);
