@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Migrator, loadRevisionGraph, type Direction, type RevisionContext, type RevisionGraph } from '../../src/runner/migrator.js';
 import { capturingKysely, OfflineUnsupported } from '../../src/runner/offline-kysely.js';
+import { CREATE_VERSION_TABLE_SQL } from '../../src/runner/version-table.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const REVISIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
@@ -62,10 +63,11 @@ export async function recordRevisionSql(direction: Direction, target: string): P
 
 /** One SQL script of recorded revisions, each transactional one wrapped in its own transaction. */
 export function asScript(revisions: readonly RecordedRevision[]): string {
-  return revisions
+  // The version table exists for the revisions as for the runner (013 grants on it); no rows are written.
+  return `${CREATE_VERSION_TABLE_SQL};\n\n${revisions
     .map((revision) => {
       const body = revision.statements.map((statement) => `${statement.trim().replace(/;\s*$/, '')};`).join('\n');
       return revision.transactional ? `BEGIN;\n${body}\nCOMMIT;\n` : `${body}\n`;
     })
-    .join('\n');
+    .join('\n')}`;
 }

@@ -3,8 +3,7 @@
 // with DATABASE_URL set. DIR holds <revision>.json files: {"up": [sql…], "down": [sql…]}.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import { Migrator, NO_MIGRATIONS } from 'kysely/migration';
+import { Kysely, Migrator, NO_MIGRATIONS, PostgresDialect, sql } from 'kysely'; // kysely 0.28: the Migrator is in the main entry
 import pg from 'pg';
 
 const [direction, dir] = process.argv.slice(2);

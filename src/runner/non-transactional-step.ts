@@ -49,12 +49,15 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
     lease.start();
     try {
       const client = direct ?? mainClient;
-      // As the owner role (revision 013): SESSION on a direct session of our own, else LOCAL in each transaction.
-      if (direct) await direct.query(`${timeoutSettingsSql(settings, 'SESSION')}; ${revisionRoleSql(settings, 'SESSION')}`);
+      if (direct) await direct.query(timeoutSettingsSql(settings, 'SESSION'));
       await recoverInterrupted(client, step, options.interrupted, options.context.log);
       const started = performance.now();
       const db = kyselyOn(client, {
-        afterBegin: direct ? undefined : () => client.query(`${timeoutSettingsSql(settings, 'LOCAL')}; ${revisionRoleSql(settings, 'LOCAL')}`).then(() => undefined),
+        // As the owner role (revision 013) in each of the revision's transactions, SET LOCAL only: a
+        // session-wide SET ROLE would stay on a pooled server connection (a "direct" URL may be one).
+        // A statement sent on its own runs as the migrating user, a member of the owner role.
+        afterBegin: () =>
+          client.query(`${direct ? '' : `${timeoutSettingsSql(settings, 'LOCAL')}; `}${revisionRoleSql(settings, 'LOCAL')}`).then(() => undefined),
         beforeStatement: (statement) => lease.journal(statement),
       });
       await step.revision[step.direction](db, options.context).catch((error: unknown) => {

@@ -59,24 +59,18 @@ export function recreatedOwners(statements: readonly string[]): Set<string> {
 
 async function replay(client: pg.Client, up: readonly OnlineStep[], down: readonly OnlineStep[], declaredText: string, headText: string): Promise<string[]> {
   const problems: string[] = [];
-  // As the runner will run the revision: as the owner role, so what it creates gets the default privileges.
-  await client.query(revisionRoleSql({}, 'SESSION'));
-  try {
-    for (const [steps, expected, name] of [
-      [up, declaredText, 'up'],
-      [down, headText, 'down'],
-    ] as const) {
-      try {
-        for (const step of steps) await runStep(client, step);
-      } catch (error) {
-        problems.push(`${name} fails: ${(error as Error).message}`);
-        break;
-      }
-      const diff = schemaTextDiff(`after ${name}`, await describeForComparison(client), name === 'up' ? 'declared schema' : 'head', expected);
-      if (diff) problems.push(diff);
+  for (const [steps, expected, name] of [
+    [up, declaredText, 'up'],
+    [down, headText, 'down'],
+  ] as const) {
+    try {
+      for (const step of steps) await runStep(client, step);
+    } catch (error) {
+      problems.push(`${name} fails: ${(error as Error).message}`);
+      break;
     }
-  } finally {
-    await client.query('RESET ROLE');
+    const diff = schemaTextDiff(`after ${name}`, await describeForComparison(client), name === 'up' ? 'declared schema' : 'head', expected);
+    if (diff) problems.push(diff);
   }
   return problems;
 }
@@ -88,6 +82,8 @@ async function runStep(client: pg.Client, step: OnlineStep): Promise<void> {
   }
   await client.query('BEGIN');
   try {
+    // As the runner runs a revision's transactions: as the owner role, so what it creates gets the default privileges.
+    await client.query(revisionRoleSql({}, 'LOCAL'));
     for (const statement of step.statements) await client.query(statement);
     await client.query('COMMIT');
   } catch (error) {

@@ -44,13 +44,11 @@ async function stepsOf(revision: Revision, direction: 'up' | 'down'): Promise<st
   return steps;
 }
 
-/** As the runner sends them: as the owner role once revision 013 made it (src/security/roles.ts). */
+/** As the runner sends them: each transaction as the owner role once revision 013 made it (src/security/roles.ts). */
 async function apply(steps: string[][]): Promise<void> {
-  await client.query(revisionRoleSql({}, 'SESSION'));
-  try {
-    for (const statement of steps.flat()) await client.query(statement);
-  } finally {
-    await client.query('RESET ROLE');
+  for (const statement of steps.flat()) {
+    await client.query(statement);
+    if (statement === 'BEGIN') await client.query(revisionRoleSql({}, 'LOCAL'));
   }
 }
 

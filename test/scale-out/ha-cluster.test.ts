@@ -159,7 +159,8 @@ END $$\`).execute(db);`,
     const migrated = await runCli(['upgrade', head], { env: project.env(url, { DIRECT_DATABASE_URL: url }), timeoutMs: 300_000 });
     expect(migrated.code, migrated.stderr).toBe(0);
     await onPrimary(async (client) => {
-      await client.query(`CREATE SCHEMA failover_test; CREATE TABLE failover_test.pause (step text PRIMARY KEY)`);
+      // The owner role's (revision 013), as the revisions that use it run as that role.
+      await client.query(`CREATE SCHEMA failover_test AUTHORIZATION play_later_owner; CREATE TABLE failover_test.pause (step text PRIMARY KEY); ALTER TABLE failover_test.pause OWNER TO play_later_owner`);
       await client.query(`INSERT INTO games (title, igdb_id) SELECT 'Game ' || g, g FROM generate_series(1, 2000) g`);
       await client.query(
         `INSERT INTO user_game_collection (user_id, game_id, platform, acquisition_type, acquired_at, notes)
