@@ -4,38 +4,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type pg from 'pg';
-import { beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { expectedObjects } from '../../src/ops/verify.js';
-import { writeHeadSchemaFile } from '../support/committed-schema.js';
 import { runCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
-import { useTestDatabases } from '../support/test-database.js';
+import { useVerifyAfter } from '../support/verify-after.js';
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
 
 describeOnEachServer('verify', (server) => {
-  let schemaFile: string;
-  const newDatabase = useTestDatabases(server);
-  beforeAll(async () => {
-    schemaFile = await writeHeadSchemaFile(server);
-  });
-
-  /** A fresh head database, damaged by `damage`, then verified through the CLI with --json. */
-  async function verifyAfter(damage: (client: pg.Client) => Promise<void>) {
-    const database = await newDatabase('head');
-    const client = await database.connect();
-    await damage(client);
-    const result = await runCli(['--json', 'verify', '--schema-file', schemaFile], { env: { DATABASE_URL: database.url } });
-    const parsed = JSON.parse(result.stdout) as { ok: boolean; checks?: Check[]; error?: { code: string; report: { checks: Check[] } } };
-    const checks = parsed.checks ?? parsed.error?.report.checks ?? [];
-    const failed = checks.filter((c) => !c.ok);
-    return { ...result, parsed, checks, failed, client, database };
-  }
+  const { verifyAfter, newDatabase, schemaFile } = useVerifyAfter(server);
 
   it('passes at head, every check named, and the smoke write leaves nothing behind', async () => {
     const result = await verifyAfter(async () => undefined);
@@ -55,7 +32,7 @@ describeOnEachServer('verify', (server) => {
     const games = await result.client.query('SELECT count(*)::int AS n FROM games');
     expect(games.rows[0].n).toBe(0);
 
-    const human = await runCli(['verify', '--schema-file', schemaFile], { env: { DATABASE_URL: result.database.url } });
+    const human = await runCli(['verify', '--schema-file', schemaFile()], { env: { DATABASE_URL: result.database.url } });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^ok {3}critical indexes: idx_collection_user_id, idx_playthrough_user_status, idx_games_title_search$/m);
     expect(human.stdout).toContain('Verify passed.');
@@ -70,8 +47,8 @@ describeOnEachServer('verify', (server) => {
 
   it('names the command that refreshes a schema file written for other revisions (stale after a new revision)', async () => {
     const database = await newDatabase('head');
-    const stale = path.join(path.dirname(schemaFile), 'stale-schema.sql');
-    writeFileSync(stale, readFileSync(schemaFile, 'utf8').replace(/^-- The Play Later schema at head[^\n]*/, '-- The Play Later schema at head (011_hash_stored_session_ids), described from the catalogs.'));
+    const stale = path.join(path.dirname(schemaFile()), 'stale-schema.sql');
+    writeFileSync(stale, readFileSync(schemaFile(), 'utf8').replace(/^-- The Play Later schema at head[^\n]*/, '-- The Play Later schema at head (011_hash_stored_session_ids), described from the catalogs.'));
     const result = await runCli(['verify', '--schema-file', stale], { env: { DATABASE_URL: database.url } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`FAIL no drift from the committed schema: ${stale} is stale: it describes 011_hash_stored_session_ids, the revisions' head is`);
@@ -119,7 +96,7 @@ describeOnEachServer('verify', (server) => {
   });
 
   it('reads the expected objects from the description', () => {
-    const objects = expectedObjects(readFileSync(schemaFile, 'utf8'));
+    const objects = expectedObjects(readFileSync(schemaFile(), 'utf8'));
     expect(objects).toEqual(expect.arrayContaining(['function refresh_user_stats', 'function search_games', 'trigger update_games_updated_at', 'view active_collection']));
   });
 });

@@ -3,35 +3,15 @@
  * shows as drift in check and verify, and verify's probe as the app role fails when the app role
  * can run DDL or read another user's rows.
  */
-import type pg from 'pg';
-import { beforeAll, expect, it } from 'vitest';
-import { writeHeadSchemaFile } from '../support/committed-schema.js';
+import { expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
 import { useTestDatabases } from '../support/test-database.js';
+import { useVerifyAfter } from '../support/verify-after.js';
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
 
 describeOnEachServer('privileges and policies checked like the schema', (server) => {
-  let schemaFile: string;
-  const newDatabase = useTestDatabases(server);
-  beforeAll(async () => {
-    schemaFile = await writeHeadSchemaFile(server);
-  });
-
-  async function verifyAfter(damage: (client: pg.Client) => Promise<void>) {
-    const database = await newDatabase('head');
-    const client = await database.connect();
-    await damage(client);
-    const result = await runCli(['--json', 'verify', '--schema-file', schemaFile], { env: { DATABASE_URL: database.url } });
-    const parsed = JSON.parse(result.stdout) as { checks?: Check[]; error?: { code: string; report: { checks: Check[] } } };
-    const checks = parsed.checks ?? parsed.error?.report.checks ?? [];
-    return { ...result, parsed, failed: checks.filter((c) => !c.ok), database };
-  }
+  const { verifyAfter } = useVerifyAfter(server);
 
   it('verify fails on a hand-made GRANT that lets the app role TRUNCATE and write the version table: drift and probe', async () => {
     const result = await verifyAfter(async (c) => {
