@@ -25,27 +25,8 @@
 
 plt_ha_log() { echo "== ha cluster: $*" >&2; }
 
-plt_ha_as_server_user() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-plt_ha_free_port() {
-  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-
-plt_ha_check_packages() {
-  local missing=()
-  [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
-  command -v etcd >/dev/null || missing+=(etcd-server)
-  command -v patroni >/dev/null || missing+=(patroni)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" != 0 ]; then
-    plt_ha_log "missing ${missing[*]}: install them (sudo apt-get install -y ${missing[*]}) and run again"
-    return 1
-  fi
-  plt_ha_log "installing ${missing[*]}"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 etcd-server patroni; } >&2 || return 1
-}
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Starts a program in the background as the server user, detached from this shell, and records
 # the program's own pid (not runuser's) in $pidfile.
@@ -53,7 +34,7 @@ plt_ha_spawn() {
   local pidfile=$1 logfile=$2
   shift 2
   # The log is opened by the server user, so that the node's start.sh can append to it later.
-  plt_ha_as_server_user setsid sh -c 'pidfile=$0 log=$1; shift; echo $$ >"$pidfile"; exec "$@" >>"$log" 2>&1' "$pidfile" "$logfile" "$@" </dev/null >/dev/null 2>&1 &
+  plt_as_server_user setsid sh -c 'pidfile=$0 log=$1; shift; echo $$ >"$pidfile"; exec "$@" >>"$log" 2>&1' "$pidfile" "$logfile" "$@" </dev/null >/dev/null 2>&1 &
 }
 
 plt_ha_wait() {
@@ -134,13 +115,13 @@ YAML
 }
 
 plt_start_ha_cluster() {
-  plt_ha_check_packages || return 1
+  plt_install_debian_packages plt_ha_log postgresql-15 etcd-server patroni || return 1
   local dir etcd_port etcd_peer_port password replication_password node i
   dir=$(mktemp -d "${TMPDIR:-/tmp}/plt-ha-cluster.XXXXXX") || return 1
   chmod 700 "$dir"
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
   export PLAY_LATER_TEST_CLUSTER_DIR="$dir"
-  etcd_port=$(plt_ha_free_port) && etcd_peer_port=$(plt_ha_free_port) || return 1
+  etcd_port=$(plt_free_port) && etcd_peer_port=$(plt_free_port) || return 1
   password=$(node -e "console.log(require('crypto').randomBytes(16).toString('hex'))") || return 1
   replication_password=$(node -e "console.log(require('crypto').randomBytes(16).toString('hex'))") || return 1
 
@@ -155,7 +136,7 @@ plt_start_ha_cluster() {
   for i in 1 2 3; do
     node="node$i"
     local pg_port rest_port
-    pg_port=$(plt_ha_free_port) && rest_port=$(plt_ha_free_port) || return 1
+    pg_port=$(plt_free_port) && rest_port=$(plt_free_port) || return 1
     mkdir -p "$dir/$node" && chmod 700 "$dir/$node" || return 1
     plt_ha_node_config "$dir" "$node" "$pg_port" "$rest_port" "$etcd_port" "$password" "$replication_password" >"$dir/$node/patroni.yml" || return 1
     # Restarts this node's Patroni after a test stopped it (e.g. a hard failover).

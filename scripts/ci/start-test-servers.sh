@@ -20,36 +20,16 @@
 
 plt_servers_log() { echo "== test servers: $*" >&2; }
 
-plt_as_server_user() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-plt_free_port() {
-  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 plt_pg15_bindir() {
   local dir=/usr/lib/postgresql/15/bin
   [ -x "$dir/initdb" ] && echo "$dir"
 }
 
-plt_install_packages() {
-  local missing=()
-  plt_pg15_bindir >/dev/null || missing+=(postgresql)
-  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" != 0 ]; then
-    plt_servers_log "missing ${missing[*]}: install them (sudo apt-get install -y ${missing[*]}) and run again"
-    return 1
-  fi
-  plt_servers_log "installing ${missing[*]}"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >&2 || return 1
-  # The packages start their own cluster/service where an init system runs; ours are separate.
-  plt_pg15_bindir >/dev/null || { plt_servers_log "no PostgreSQL 15 in /usr/lib/postgresql/15/bin after install"; return 1; }
-}
-
 plt_start_test_servers() {
-  plt_install_packages || return 1
+  plt_install_debian_packages plt_servers_log postgresql-15 pgbouncer || return 1
   local bindir pgbouncer_bin dir pg_port bouncer_port small_pool_port password
   bindir=$(plt_pg15_bindir)
   pgbouncer_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
