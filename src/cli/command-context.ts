@@ -2,6 +2,7 @@ import { resolveConfig, type Config, type ConfigInput } from '../config/resolve-
 import type { DatabaseSession, SessionOptions } from '../db/database-session.js';
 import type { Migrator, MigratorEvent } from '../runner/migrator.js';
 import type { RevisionGraph } from '../runner/revision-graph.js';
+import { processIo, type CliIo } from './io.js';
 import { Output, detectTerminal } from './output.js';
 
 /** The options every command accepts (see main.ts). */
@@ -27,8 +28,11 @@ export class CommandContext {
   readonly config: Config;
   readonly output: Output;
 
-  constructor(private readonly options: GlobalOptions) {
-    this.output = new Output(Boolean(options.json), options.debug ? 'debug' : options.quiet ? 'warn' : 'info', detectTerminal({ color: options.color }));
+  constructor(
+    private readonly options: GlobalOptions,
+    readonly io: CliIo = processIo(),
+  ) {
+    this.output = new Output(Boolean(options.json), options.debug ? 'debug' : options.quiet ? 'warn' : 'info', detectTerminal({ color: options.color }, io), io);
     const flags: ConfigInput = {
       databaseUrl: options.databaseUrl,
       directDatabaseUrl: options.directDatabaseUrl,
@@ -38,7 +42,7 @@ export class CommandContext {
       lockTimeoutMs: options.lockTimeout,
       statementTimeoutMs: options.statementTimeout,
     };
-    this.config = resolveConfig({ flags, configFile: options.config });
+    this.config = resolveConfig({ flags, configFile: options.config, env: io.env, cwd: io.cwd });
   }
 
   private graphLoaded: Promise<RevisionGraph> | undefined;

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { PlayLaterError } from '../errors.js';
+import type { CliIo } from './io.js';
 import type { Output } from './output.js';
 
 export interface Confirmation {
@@ -15,13 +16,13 @@ export interface Confirmation {
  * it only when they found data at risk, and not at all with --yes or on the embedded development
  * database (theirs to lose, and recreated by `setup`).
  */
-export async function confirmDestructive(output: Output, confirmation: Confirmation): Promise<void> {
+export async function confirmDestructive(output: Output, confirmation: Confirmation, io: Pick<CliIo, 'stdin' | 'stderr'> = process): Promise<void> {
   const hint = `Run it on a terminal to be asked, or confirm in advance: ${confirmation.command} --yes`;
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+  if (!io.stdin.isTTY || !io.stderr.isTTY) {
     throw new PlayLaterError('E_CONFIRMATION_REQUIRED', `${confirmation.danger}; nothing was changed: this needs a confirmation.`, { hint });
   }
   output.log('warn', confirmation.danger);
-  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  const terminal = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
   try {
     const answer = await terminal.question('Continue? [y/N] ');
     if (/^\s*y(es)?\s*$/i.test(answer)) return;

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { maskProcessTitle, maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
+import { processIo, type CliIo } from './io.js';
 import { Output, detectTerminal } from './output.js';
 
 /** package.json is two folders up from both src/cli/ and dist/cli/. */
@@ -13,8 +14,9 @@ const SCRATCH_URL_HELP = 'admin URL of a server where scratch databases may be c
  * Parses the command line and dispatches. Command modules are imported lazily, so a command loads
  * only what it needs: start-up time counts.
  * Exit status: 0 done, 1 a database or revision failure, 2 a usage error.
+ * `io` is the process's streams, environment and folder, unless a caller (the tests) gives its own.
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   maskProcessTitle(argv);
   let context: CommandContext | undefined;
   const program = new Command('play-later-db')
@@ -35,7 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--statement-timeout <ms>', 'statement_timeout for revision statements, 0 = none (default 0)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(maskUrl(text)) });
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(maskUrl(text)) });
 
   const run =
     <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<void>) =>
@@ -43,7 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const command = args[args.length - 1] as Command;
       // Lazy: the context pulls in pg and the runner, which --help and usage errors never need.
       const { CommandContext } = await import('./command-context.js');
-      context = new CommandContext(command.optsWithGlobals<GlobalOptions>());
+      context = new CommandContext(command.optsWithGlobals<GlobalOptions>(), io);
       await action(context, ...args);
     };
 
@@ -336,11 +338,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
       // commander already printed what was wrong on stderr; scripts asking for --json still get JSON.
       if (argv.includes('--json')) {
-        new Output(true, 'info').result('', { ok: false, error: { code: 'E_USAGE', message: error.message.replace(/^error: /, '') } });
+        new Output(true, 'info', undefined, io).result('', { ok: false, error: { code: 'E_USAGE', message: error.message.replace(/^error: /, '') } });
       }
       return 2;
     }
-    const output = context?.output ?? new Output(argv.includes('--json'), 'info', detectTerminal({ color: !argv.includes('--no-color') }));
+    const output = context?.output ?? new Output(argv.includes('--json'), 'info', detectTerminal({ color: !argv.includes('--no-color') }, io), io);
     return output.error(error);
   }
 }

@@ -1,6 +1,7 @@
 import { maskUrl } from '../db/database-url.js';
 import { PlayLaterError, isPlayLaterError } from '../errors.js';
 import type { Phase } from '../progress.js';
+import { processIo, type CliIo } from './io.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -14,9 +15,9 @@ export interface Terminal {
 }
 
 /** A terminal gets progress and colour; NO_COLOR (any value) or --no-color turn colour off. */
-export function detectTerminal(options: { color?: boolean } = {}): Terminal {
-  const tty = process.stderr.isTTY === true;
-  return { progress: tty, color: tty && options.color !== false && !process.env.NO_COLOR };
+export function detectTerminal(options: { color?: boolean } = {}, io: Pick<CliIo, 'stderr' | 'env'> = process): Terminal {
+  const tty = io.stderr.isTTY === true;
+  return { progress: tty, color: tty && options.color !== false && !io.env.NO_COLOR };
 }
 
 const STYLES = { red: 31, yellow: 33, green: 32, cyan: 36, dim: 2, bold: 1 } as const;
@@ -33,25 +34,26 @@ export class Output {
     readonly json: boolean,
     private readonly level: LogLevel,
     private readonly terminal: Terminal = detectTerminal(),
+    private readonly io: Pick<CliIo, 'stdout' | 'stderr'> = processIo(),
   ) {}
 
   log(level: LogLevel, message: string): void {
     if (LEVELS[level] > LEVELS[this.level]) return;
     const prefix = level === 'info' ? '' : this.paint(level === 'debug' ? 'dim' : level === 'warn' ? 'yellow' : 'red', `${level.toUpperCase()}: `);
-    process.stderr.write(`${prefix}${maskUrl(message)}\n`);
+    this.io.stderr.write(`${prefix}${maskUrl(message)}\n`);
   }
 
   /** Runs one phase of a long command; on a terminal shows `… label`, then `✓ label (1.2 s)`. */
   phase: Phase = async (label, work) => {
     if (!this.showsProgress) return work();
-    process.stderr.write(this.paint('dim', `… ${label}`));
+    this.io.stderr.write(this.paint('dim', `… ${label}`));
     const started = performance.now();
     try {
       const result = await work();
-      process.stderr.write(`\r\x1b[K${this.paint('green', '✓')} ${label} ${this.paint('dim', `(${formatDuration(performance.now() - started)})`)}\n`);
+      this.io.stderr.write(`\r\x1b[K${this.paint('green', '✓')} ${label} ${this.paint('dim', `(${formatDuration(performance.now() - started)})`)}\n`);
       return result;
     } catch (error) {
-      process.stderr.write(`\r\x1b[K${this.paint('red', '✗')} ${label}\n`);
+      this.io.stderr.write(`\r\x1b[K${this.paint('red', '✗')} ${label}\n`);
       throw error;
     }
   };
@@ -69,8 +71,13 @@ export class Output {
 
   /** The command's result: `text` for humans, `data` for --json. */
   result(text: string, data: unknown): void {
-    if (this.json) process.stdout.write(`${maskUrl(JSON.stringify(data, null, 2))}\n`);
-    else if (text) process.stdout.write(`${maskUrl(text)}\n`);
+    if (this.json) this.io.stdout.write(`${maskUrl(JSON.stringify(data, null, 2))}\n`);
+    else if (text) this.io.stdout.write(`${maskUrl(text)}\n`);
+  }
+
+  /** A result that is its own format (a SQL script, a bare URL): written to stdout as it is. */
+  raw(text: string): void {
+    this.io.stdout.write(text);
   }
 
   /** Renders an error and returns the exit status. User errors never show a stack. */
@@ -84,13 +91,13 @@ export class Output {
           hint: fromServer ? 'Check the database and its permissions.' : undefined,
         });
     if (this.json) {
-      process.stdout.write(
+      this.io.stdout.write(
         `${maskUrl(JSON.stringify({ ok: false, error: { code: rendered.code, message: rendered.message, hint: rendered.hint, ...rendered.data } }, null, 2))}\n`,
       );
     }
-    process.stderr.write(`${this.paint('red', `error ${rendered.code}:`)} ${maskUrl(rendered.message)}\n`);
-    process.stderr.write(`${this.paint('cyan', 'hint:')} ${maskUrl(known ? rendered.hint : 'This is a bug in play-later-db; please report it with the lines above and below.')}\n`);
-    if (!known) process.stderr.write(`${maskUrl((error as Error)?.stack ?? '')}\n`);
+    this.io.stderr.write(`${this.paint('red', `error ${rendered.code}:`)} ${maskUrl(rendered.message)}\n`);
+    this.io.stderr.write(`${this.paint('cyan', 'hint:')} ${maskUrl(known ? rendered.hint : 'This is a bug in play-later-db; please report it with the lines above and below.')}\n`);
+    if (!known) this.io.stderr.write(`${maskUrl((error as Error)?.stack ?? '')}\n`);
     return known ? rendered.exitCode : 1;
   }
 }

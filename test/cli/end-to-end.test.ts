@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { singleHead } from '../../src/runner/plan.js';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { STACK_FRAME, expectCliError, jsonResult } from '../support/expect-cli.js';
-import { runCli } from '../support/run-cli.js';
+import { runBin } from '../support/run-cli.js';
 import { REQUIRE_ALL_SERVERS, EXTERNAL_SERVER_VARIABLES, externalServer, type TestServer } from '../support/servers.js';
 import { loadProjectGraph } from '../support/template-databases.js';
 import { useTempFolders } from '../support/temp-folders.js';
@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 /** The whole sequence on the project's revisions, with `env` choosing the database. */
 function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
-  const cli = (...args: string[]): ReturnType<typeof runCli> => runCli(args, { env: env() });
+  const cli = (...args: string[]): ReturnType<typeof runBin> => runBin(args, { env: env() });
   const order = (): string[] => graph.order.map((r) => r.id);
   const head = (): string => singleHead(graph);
 

@@ -4,7 +4,7 @@
  * partial file, and after kill -9 pg_dump stops by itself and the next backup removes the stale
  * partial. Backups and their folder are readable by the owner only.
  */
-import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,14 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { waitFor } from '../support/wait-for.js';
 
 const tempFolder = useTempFolders();
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '(ended)';
+  }
+}
 
 describe.each(['SIGINT', 'SIGTERM'] as const)('lint interrupted by %s', (signal) => {
   it('stops the throw-away server and removes its temporary folder', async () => {
@@ -30,7 +38,9 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('lint interrupted by %s', (signal)
     const result = await lint.result;
     expect(result.code, result.stderr).not.toBe(0);
     expect(readdirSync(tmp)).toEqual([]);
-    expect(processesUsing(serverFolder)).toEqual([]);
+    // With their command lines, to tell which one outlived the CLI (initdb did, once).
+    const left = processesUsing(serverFolder).map((pid) => `${pid}: ${commandLine(pid)}`);
+    expect(left).toEqual([]);
   }, 180_000);
 });
 

@@ -10,7 +10,7 @@ import { connect, disconnect } from '../../src/db/connect.js';
 import { MIGRATION_LOCK_KEY } from '../../src/runner/migration-lock.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
 import { concurrentIndexFixture, projectRevisions, revisionsDirWith } from '../support/revision-fixtures.js';
-import { runCli, type CliResult } from '../support/run-cli.js';
+import { runBin, type CliResult } from '../support/run-cli.js';
 import { describeOnEachServer, describeWithSmallPool } from '../support/servers.js';
 import { createTestDatabase, useTestDatabases, type TestDatabase } from '../support/test-database.js';
 
@@ -35,7 +35,7 @@ describeOnEachServer('concurrent runners', (server) => {
   let database: TestDatabase;
   let client: pg.Client;
   const cli = (args: string[]): Promise<CliResult> =>
-    runCli(['--json', ...args], {
+    runBin(['--json', ...args], {
       // Behind PgBouncer the non-transactional fixture needs the direct URL; elsewhere DATABASE_URL is direct.
       env: fixtures.env(database.url, { DIRECT_DATABASE_URL: server.kind === 'pgbouncer' ? database.directUrl : undefined }),
       timeoutMs: 120_000,
@@ -130,7 +130,7 @@ describeWithSmallPool('one DATABASE_URL, no direct URL, the project\'s revisions
     /** n runners of each command at once; every one exits 0 and prints no warning; returns the wall time. */
     async function together(commands: string[][]): Promise<number> {
       const started = performance.now();
-      const results = await Promise.all(commands.map((args) => runCli(args, { env: project.env(url()), timeoutMs: 360_000 })));
+      const results = await Promise.all(commands.map((args) => runBin(args, { env: project.env(url()), timeoutMs: 360_000 })));
       const elapsed = performance.now() - started;
       for (const result of results) {
         expect(result.code, result.stderr).toBe(0);

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
 import { PROJECT_ROOT } from './template-databases.js';
 
 export interface CliResult {
@@ -27,13 +29,21 @@ export interface RunningCli {
   waitForStdout(pattern: RegExp): Promise<void>;
 }
 
-/** Starts the installed bin (compiled JavaScript, as users run it) in a child process. */
-export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
+/** Tests never touch the developer's database: a command sees only the settings the test gives it. */
+function commandEnv(options: CliOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  // Tests never touch the developer's database: the child sees only the settings the test gives it.
   for (const name of INHERITED_SETTINGS_DROPPED) delete env[name];
   Object.assign(env, options.env);
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key];
+  return env;
+}
+
+/**
+ * Starts the installed bin (compiled JavaScript, as users run it) in a child process: for what only
+ * a process shows (signals, Ctrl-C, exit paths, concurrent runners, other Node versions).
+ */
+export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
+  const env = commandEnv(options);
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     env,
@@ -69,7 +79,26 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   return { child, result, waitForStderr: waitFor('stderr'), waitForStdout: waitFor('stdout') };
 }
 
-/** Runs the installed bin to completion. */
-export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+/** Runs the installed bin to completion, in a child process (see startCli). */
+export function runBin(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).result;
+}
+
+/**
+ * Runs a command in this process through the CLI's entry function, `main(argv, io)`, on the
+ * sources: the same parsing, output and exit status as the bin, without a Node start-up per call.
+ * stdout and stderr are captured as strings, neither is a terminal, and stdin is empty (as in CI).
+ * `timeoutMs` does not apply: the test's own timeout bounds it.
+ */
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const output = { stdout: '', stderr: '' };
+  const stdin = Object.assign(Readable.from([]), { isTTY: false });
+  const code = await main(args, {
+    stdout: { write: (text: string) => (output.stdout += text) },
+    stderr: { write: (text: string) => (output.stderr += text), isTTY: false },
+    stdin,
+    env: commandEnv(options),
+    cwd: options.cwd ?? PROJECT_ROOT,
+  });
+  return { code, signal: null, ...output };
 }

@@ -7,7 +7,7 @@ import type { CommandContext } from '../command-context.js';
  */
 export async function checksumAcceptCommand(context: CommandContext, references: readonly string[]): Promise<void> {
   const accepted = await context.withMigrator((migrator) => migrator.acceptChecksums(references));
-  context.output.result(accepted.map((a) => `Accepted the current checksum of ${a.revision} (${path.relative(process.cwd(), a.file)}): ${a.checksum}.`).join('\n'), {
+  context.output.result(accepted.map((a) => `Accepted the current checksum of ${a.revision} (${path.relative(context.io.cwd, a.file)}): ${a.checksum}.`).join('\n'), {
     ok: true,
     accepted,
   });

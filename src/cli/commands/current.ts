@@ -13,12 +13,12 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
     if (status.pending.length > 0) lines.push(`Pending: ${status.pending.join(', ')}`);
     if (status.edited.length > 0) {
       lines.push(
-        `Edited since applied (checksum mismatch): ${status.edited.map((e) => e.revision).join(', ')}; upgrade and downgrade refuse to run (${status.edited.map((e) => path.relative(process.cwd(), e.file)).join(', ')})`,
+        `Edited since applied (checksum mismatch): ${status.edited.map((e) => e.revision).join(', ')}; upgrade and downgrade refuse to run (${status.edited.map((e) => path.relative(context.io.cwd, e.file)).join(', ')})`,
       );
       const error = checksumMismatch(status.edited.map((e) => graph.get(e.revision)));
       context.output.log('warn', `${error.message}\n${error.hint}`);
     }
-    if (flags.verbose) for (const id of status.heads) lines.push('', formatRevision(graph, graph.get(id), true));
+    if (flags.verbose) for (const id of status.heads) lines.push('', formatRevision(graph, graph.get(id), true, context.io.cwd));
     context.output.result(lines.join('\n'), {
       ok: true,
       database: displayUrl,

@@ -9,7 +9,7 @@ import type { CommandContext } from '../command-context.js';
 export async function historyCommand(context: CommandContext, flags: { verbose?: boolean; rev?: string }): Promise<void> {
   const graph = await context.graph();
   const revisions = selectRange(graph, flags.rev);
-  const text = revisions.map((r) => formatRevision(graph, r, Boolean(flags.verbose))).join(flags.verbose ? '\n\n' : '\n');
+  const text = revisions.map((r) => formatRevision(graph, r, Boolean(flags.verbose), context.io.cwd)).join(flags.verbose ? '\n\n' : '\n');
   context.output.result(text, {
     ok: true,
     revisions: revisions.map((r) => ({
@@ -18,14 +18,15 @@ export async function historyCommand(context: CommandContext, flags: { verbose?:
       dependsOn: r.dependsOn,
       message: r.message,
       createDate: r.createDate.toISOString(),
-      file: path.relative(process.cwd(), r.file),
+      file: path.relative(context.io.cwd, r.file),
       head: graph.heads.includes(r.id),
       transactional: r.transactional,
     })),
   });
 }
 
-export function formatRevision(graph: RevisionGraph, revision: Revision, verbose: boolean): string {
+/** One revision as history/heads/current print it; `cwd` makes the file's path relative. */
+export function formatRevision(graph: RevisionGraph, revision: Revision, verbose: boolean, cwd: string): string {
   const parents = revision.parents.length > 0 ? revision.parents.join(', ') : '<base>';
   const flags = [graph.heads.includes(revision.id) ? 'head' : '', revision.parents.length > 1 ? 'mergepoint' : '']
     .filter(Boolean)
@@ -38,7 +39,7 @@ export function formatRevision(graph: RevisionGraph, revision: Revision, verbose
     `Parent: ${parents}`,
     ...(revision.dependsOn.length > 0 ? [`Depends on: ${revision.dependsOn.join(', ')}`] : []),
     `Create Date: ${revision.createDate.toISOString()}`,
-    `Path: ${path.relative(process.cwd(), revision.file)}`,
+    `Path: ${path.relative(cwd, revision.file)}`,
     ...(revision.transactional ? [] : ['Transactional: no (runs outside a transaction)']),
     '',
     `    ${revision.message}`,

@@ -19,5 +19,5 @@ export async function printOfflineSql(context: CommandContext, direction: Direct
   });
   const script = await migrator.renderSql(direction, reference);
   if (context.output.json) context.output.result('', { ok: true, command: direction === 'up' ? 'upgrade' : 'downgrade', from: script.from, target: script.target, sql: script.sql });
-  else process.stdout.write(script.sql);
+  else context.output.raw(script.sql);
 }

@@ -8,7 +8,7 @@ import { requireHead } from '../require-head.js';
 
 /** `reencrypt-sessions`: move every session's tokens to the active key of PLAY_LATER_SESSION_KEYS. */
 export async function reencryptSessionsCommand(context: CommandContext): Promise<void> {
-  const keyring = loadSessionKeyring();
+  const keyring = loadSessionKeyring(context.io.env);
   const graph = await context.graph();
   await context.withDatabase(async ({ client, displayUrl }) => {
     await requireHead(client, graph);

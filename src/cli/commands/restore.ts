@@ -21,7 +21,7 @@ export async function restoreCommand(context: CommandContext, backup: string, fl
       await confirmDestructive(context.output, {
         danger: `restore replaces the whole database, whose tables hold rows (${listed}), by the backup`,
         command: `play-later-db restore ${backup}`,
-      });
+      }, context.io);
     }
   }
   const result = await restoreConfiguredDatabase(context.config, file);

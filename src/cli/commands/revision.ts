@@ -68,7 +68,7 @@ function writeRevision(context: CommandContext, revision: NewRevision): string {
 
 function reportWritten(context: CommandContext, revision: NewRevision, file: string, details: Record<string, unknown> = {}): void {
   const parents = revision.parents.join(', ') || '<base>';
-  context.output.result(`Generated ${path.relative(process.cwd(), file)} (revision ${revision.id}, parent ${parents}).`, {
+  context.output.result(`Generated ${path.relative(context.io.cwd, file)} (revision ${revision.id}, parent ${parents}).`, {
     ok: true,
     revision: revision.id,
     parents: revision.parents,
@@ -137,5 +137,5 @@ export async function mergeCommand(context: CommandContext, revisions: readonly 
   const message = flags.message?.trim() || `Merge ${parents.join(' and ')}`;
   const id = nextRevisionId(graph, flags.message?.trim() || 'merge');
   const file = writeRevisionFile(context.config.revisionsDir, context.config.fileTemplate, { id, message, parents, createDate: new Date() }, context.config.timezone);
-  context.output.result(`Generated ${path.relative(process.cwd(), file)} (merge revision ${id} of ${parents.join(', ')}).`, { ok: true, revision: id, parents, file });
+  context.output.result(`Generated ${path.relative(context.io.cwd, file)} (merge revision ${id} of ${parents.join(', ')}).`, { ok: true, revision: id, parents, file });
 }

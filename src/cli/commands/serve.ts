@@ -70,7 +70,7 @@ export function urlCommand(context: CommandContext, flags: { showPassword?: bool
   const shown = flags.showPassword ? url : maskUrl(url);
   // The --json document is masked anyway (Output.result); the bare URL goes straight to stdout.
   if (context.output.json) context.output.result('', { ok: true, url: maskUrl(url) });
-  else process.stdout.write(`${shown}\n`);
+  else context.output.raw(`${shown}\n`);
 }
 
 /** `psql`: an interactive psql on the configured database, or on the server `serve` runs. */
@@ -79,7 +79,7 @@ export async function psqlCommand(context: CommandContext, args: readonly string
   const psql = await findPgTool('psql', 0, context.config.pgBinDir, 'E_USAGE');
   // The URL without its password (every host, every parameter); the password goes through the
   // environment, never the command line (ps shows that).
-  const env = { ...process.env, ...connection.env };
+  const env = { ...context.io.env, ...connection.env };
   args = [`--dbname=${connection.dbname}`, ...args];
   const ignoreInterrupt = (): void => undefined; // Ctrl-C belongs to psql (it cancels the query)
   process.on('SIGINT', ignoreInterrupt);
