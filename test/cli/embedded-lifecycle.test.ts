@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { fixtureDir } from '../support/revision-folders.js';
 import { processesUsing } from '../support/processes.js';
-import { runCli, startCli } from '../support/run-cli.js';
+import { runBin, runCli, startCli } from '../support/run-cli.js';
 import { useTempFolders } from '../support/temp-folders.js';
 import { loadProjectGraph } from '../support/template-databases.js';
 
@@ -77,7 +77,8 @@ describe('serve (npm run db)', () => {
     // Other commands use the running server instead of waiting for its folder.
     const current = jsonResult<{ database: string; atHead: boolean }>(await runCli(['--json', 'current'], { env }));
     expect(current).toMatchObject({ database: expect.stringMatching(/^served /), atHead: true });
-    const psql = await runCli(['psql', '--', '-tAc', 'SELECT count(*) FROM games'], { env });
+    // psql inherits the command's terminal: only a real process shows what it printed.
+    const psql = await runBin(['psql', '--', '-tAc', 'SELECT count(*) FROM games'], { env });
     expect(psql.stdout.trim(), psql.stderr).toBe('300');
 
     serving.child.kill('SIGINT'); // what Ctrl-C sends

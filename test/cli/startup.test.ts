@@ -28,7 +28,7 @@ function importsOf(args: string[], databaseUrl = ''): { packages: string[]; own:
   return { packages: [...packages].sort(), own: [...own].sort(), status: run.status, compiledRevisions };
 }
 
-const SHELL = ['cli/main.js', 'cli/output.js', 'db/database-url.js', 'errors.js'];
+const SHELL = ['cli/io.js', 'cli/main.js', 'cli/output.js', 'db/database-url.js', 'errors.js'];
 
 describe('start-up', () => {
   it('--help loads only commander and the CLI shell (no pg, no runner, no embedded server)', () => {
