@@ -27,6 +27,8 @@ export interface Config {
   lockTimeoutMs: number;
   /** How many times a revision is tried when it hits lock_timeout. */
   lockRetries: number;
+  /** How long a non-transactional revision's lease outlives its last renewal (docs/pooling-and-locks.md). */
+  leaseTtlMs: number;
   statementTimeoutMs: number;
   backupDir: string;
   backupKeep: number;
@@ -77,6 +79,7 @@ const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
   lockWaitMs: 'PLAY_LATER_LOCK_WAIT_MS',
   lockTimeoutMs: 'PLAY_LATER_LOCK_TIMEOUT_MS',
   lockRetries: 'PLAY_LATER_LOCK_RETRIES',
+  leaseTtlMs: 'PLAY_LATER_LEASE_TTL_MS',
   statementTimeoutMs: 'PLAY_LATER_STATEMENT_TIMEOUT_MS',
   backupDir: 'PLAY_LATER_BACKUP_DIR',
   backupKeep: 'PLAY_LATER_BACKUP_KEEP',
@@ -101,6 +104,7 @@ const NUMERIC_KEYS = new Set<ConfigKey>([
   'lockWaitMs',
   'lockTimeoutMs',
   'lockRetries',
+  'leaseTtlMs',
   'statementTimeoutMs',
   'backupKeep',
 ]);
@@ -151,11 +155,15 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
   return { ...(values as unknown as Omit<Config, 'sources'>), sources };
 }
 
+/** Numbers with a floor above 0: a lease shorter than a second would lapse between two renewals. */
+const MINIMUMS: Partial<Record<ConfigKey, number>> = { leaseTtlMs: 1_000 };
+
 function toNonNegativeInteger(key: ConfigKey, value: unknown, source: ConfigSource): number {
   const number = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(number) || number < 0) {
+  const minimum = MINIMUMS[key] ?? 0;
+  if (!Number.isInteger(number) || number < minimum) {
     const where = settingName(key, source);
-    throw new PlayLaterError('E_CONFIG', `${where} must be a whole number >= 0${key.endsWith('Ms') ? ' (milliseconds)' : ''}, got ${JSON.stringify(value)}.`, {
+    throw new PlayLaterError('E_CONFIG', `${where} must be a whole number >= ${minimum}${key.endsWith('Ms') ? ' (milliseconds)' : ''}, got ${JSON.stringify(value)}.`, {
       hint: `Fix ${where}, e.g. ${source === 'flag' ? `${where} ${String(DEFAULTS[key])}` : String(DEFAULTS[key])}.`,
     });
   }

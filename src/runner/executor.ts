@@ -18,6 +18,11 @@ import { ensureVersionTable, readHeads, writeHeads } from './version-table.js';
 export interface RunnerSettings extends LockSettings, Partial<RoleNames> {
   /** How many times a revision is tried again after hitting lock_timeout. */
   lockRetries: number;
+  /**
+   * How long the lease of a non-transactional revision outlives its last renewal (renewed every
+   * fifth of it): after a runner dies, the next one waits this long before it recovers the run.
+   */
+  leaseTtlMs: number;
 }
 
 export interface StepDone {
@@ -126,7 +131,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
           );
           // The new lease's journal starts with theirs: a crash during the recovery loses nothing.
           const journal = interrupted.flatMap((run) => run.journal ?? []);
-          const leaseId = await takeLease(client, step.revision, step.direction, host, holder, journal);
+          const leaseId = await takeLease(client, step.revision, step.direction, host, holder, journal, settings.leaseTtlMs);
           await transaction.commit();
           const durationMs = await runNonTransactionalStep({ mainClient: client, directUrl: options.directUrl, graph, step, settings, holder, leaseId, interrupted, context });
           if (step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);

@@ -15,8 +15,8 @@ import { HISTORY_TABLE } from './revision-history.js';
  * dies, whatever the connection goes through (a pooler included): nothing is tied to a session.
  * Design: docs/pooling-and-locks.md.
  */
-export const LEASE_TTL_MS = 15_000;
-export const LEASE_RENEW_INTERVAL_MS = 3_000;
+/** The holder renews its lease every fifth of its time to live (the setting leaseTtlMs, default 15 s). */
+const RENEWALS_PER_TTL = 5;
 
 /** One run of the runner (a process may run several): the lease's holder. */
 export function newLeaseHolder(host: string): string {
@@ -48,11 +48,19 @@ export function describeLease(lease: LeaseHeld): string {
 }
 
 /** Inside the locked transaction: writes the 'running' row that is the lease; returns its id. */
-export async function takeLease(client: pg.Client, revision: Revision, direction: Direction, host: string, holder: string, journal: readonly string[]): Promise<string> {
+export async function takeLease(
+  client: pg.Client,
+  revision: Revision,
+  direction: Direction,
+  host: string,
+  holder: string,
+  journal: readonly string[],
+  ttlMs: number,
+): Promise<string> {
   const result = await client.query<{ id: string }>(
     `INSERT INTO ${HISTORY_TABLE} (revision, direction, status, checksum, file, started_at, host, lease_holder, lease_expires_at, journal)
      VALUES ($1, $2, 'running', $3, $4, clock_timestamp(), $5, $6, clock_timestamp() + make_interval(secs => $7), $8) RETURNING id`,
-    [revision.id, direction, revision.checksum, path.basename(revision.file), host, holder, LEASE_TTL_MS / 1000, journal],
+    [revision.id, direction, revision.checksum, path.basename(revision.file), host, holder, ttlMs / 1000, journal],
   );
   return result.rows[0]!.id;
 }
@@ -71,6 +79,7 @@ export class LeaseKeeper {
     private readonly client: pg.Client,
     private readonly id: string,
     private readonly holder: string,
+    private readonly ttlMs: number,
   ) {}
 
   start(): void {
@@ -82,7 +91,7 @@ export class LeaseKeeper {
         .finally(() => {
           this.renewing = undefined;
         });
-    }, LEASE_RENEW_INTERVAL_MS);
+    }, this.ttlMs / RENEWALS_PER_TTL);
     this.timer.unref();
   }
 
@@ -109,14 +118,14 @@ export class LeaseKeeper {
       `UPDATE ${HISTORY_TABLE} SET lease_expires_at = clock_timestamp() + make_interval(secs => $3),
               journal = CASE WHEN $4::text IS NULL THEN journal ELSE array_append(journal, $4::text) END
         WHERE id = $1 AND lease_holder = $2 AND status = 'running' AND lease_expires_at > clock_timestamp()`,
-      [this.id, this.holder, LEASE_TTL_MS / 1000, statement],
+      [this.id, this.holder, this.ttlMs / 1000, statement],
     );
     if (result.rowCount === 0) this.lost ??= 'it lapsed or another runner took it over';
   }
 
   private lostError(): PlayLaterError {
     return new PlayLaterError('E_LEASE_LOST', `This runner lost the migration lease of its non-transactional revision (${this.lost}); it stopped before its next statement.`, {
-      hint: 'Another runner recovers the revision and runs it again; run again to see where the database is. A runner that cannot renew its lease for 15 s (a frozen machine, a lost connection) loses it.',
+      hint: `Another runner recovers the revision and runs it again; run again to see where the database is. A runner that cannot renew its lease for ${this.ttlMs / 1000} s (a frozen machine, a lost connection) loses it (setting leaseTtlMs).`,
     });
   }
 }

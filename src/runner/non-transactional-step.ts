@@ -19,7 +19,7 @@ export interface NonTransactionalStepOptions {
   directUrl: string | undefined;
   graph: RevisionGraph;
   step: PlannedStep;
-  settings: LockSettings & Partial<RoleNames>;
+  settings: LockSettings & Partial<RoleNames> & { leaseTtlMs: number };
   /** This run's lease holder id, and the lease (the 'running' history row) the caller took. */
   holder: string;
   leaseId: string;
@@ -45,7 +45,7 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
   let leaseClient: pg.Client | undefined;
   try {
     leaseClient = direct ? mainClient : await connect(mainUrl(mainClient), { applicationName: 'play-later-db (lease)' });
-    const lease = new LeaseKeeper(leaseClient, options.leaseId, options.holder);
+    const lease = new LeaseKeeper(leaseClient, options.leaseId, options.holder, settings.leaseTtlMs);
     lease.start();
     try {
       const client = direct ?? mainClient;

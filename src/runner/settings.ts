@@ -9,4 +9,5 @@ export const DEFAULT_RUNNER_SETTINGS: Readonly<RunnerSettings> = {
   lockTimeoutMs: 2_000,
   lockRetries: 8,
   statementTimeoutMs: 0,
+  leaseTtlMs: 15_000,
 };

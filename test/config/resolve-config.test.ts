@@ -62,6 +62,7 @@ describe('resolveConfig', () => {
     expect(config.timezone).toBe('Europe/Paris');
     // defaults
     expect(config.lockRetries).toBe(8);
+    expect(config.leaseTtlMs).toBe(15_000);
     expect(config.fileTemplate).toBe(DEFAULT_FILE_TEMPLATE);
     expect(config.dataDir).toBe(path.join(cwd, '.play-later'));
     expect(config.sources).toMatchObject({
@@ -113,6 +114,11 @@ describe('resolveConfig', () => {
     const flag = configError(() => resolveConfig({ cwd, env: {}, flags: { lockTimeoutMs: '1.5' } }));
     expect(flag.message).toContain('--lock-timeout must be a whole number >= 0 (milliseconds), got "1.5".');
     expect(flag.hint).toBe('Fix --lock-timeout, e.g. --lock-timeout 2000.');
+    // A lease shorter than a second would lapse between its renewals.
+    expect(configError(() => resolveConfig({ cwd: projectWithConfig({}), env: { PLAY_LATER_LEASE_TTL_MS: '500' } })).message).toContain(
+      'the environment variable PLAY_LATER_LEASE_TTL_MS must be a whole number >= 1000 (milliseconds), got "500".',
+    );
+    expect(resolveConfig({ cwd: projectWithConfig({}), env: { PLAY_LATER_LEASE_TTL_MS: '3000' } }).leaseTtlMs).toBe(3000);
   });
 
   it('rejects an explicit config file that does not exist', () => {

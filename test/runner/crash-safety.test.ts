@@ -45,8 +45,9 @@ describeOnEachServer('kill -9 of the runner', (server) => {
     await database?.drop();
   });
 
-  // The non-transactional fixture needs a direct URL behind PgBouncer.
-  const env = (): NodeJS.ProcessEnv => fixtures.env(database.url, { DIRECT_DATABASE_URL: database.directUrl });
+  // The non-transactional fixture needs a direct URL behind PgBouncer. A 3 s lease: the re-run after
+  // kill -9 waits for the dead runner's lease to lapse (15 s by default).
+  const env = (): NodeJS.ProcessEnv => fixtures.env(database.url, { DIRECT_DATABASE_URL: database.directUrl, PLAY_LATER_LEASE_TTL_MS: '3000' });
 
   async function versions(): Promise<string[]> {
     return (await observer.query<{ version_num: string }>('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num);
