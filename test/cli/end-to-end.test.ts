@@ -1,7 +1,8 @@
 /**
  * The CLI end to end, as a user runs it: upgrade head, downgrade -1 five times, current, history
  * --verbose, stamp, heads; on the embedded server (a temporary PLAY_LATER_DATA_DIR, never the
- * project's .play-later/) and on servers given by DATABASE_URL (PostgreSQL 18, and 15 when configured).
+ * project's .play-later/) through the installed bin, and on servers given by DATABASE_URL
+ * (PostgreSQL 18, and 15 when configured) through the CLI's entry function.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { singleHead } from '../../src/runner/plan.js';
 import type { RevisionGraph } from '../../src/runner/revision-graph.js';
 import { STACK_FRAME, expectCliError, jsonResult } from '../support/expect-cli.js';
-import { runBin } from '../support/run-cli.js';
+import { runBin, runCli } from '../support/run-cli.js';
 import { REQUIRE_ALL_SERVERS, EXTERNAL_SERVER_VARIABLES, externalServer, type TestServer } from '../support/servers.js';
 import { loadProjectGraph } from '../support/template-databases.js';
 import { useTempFolders } from '../support/temp-folders.js';
@@ -20,9 +21,12 @@ beforeAll(async () => {
   graph = await loadProjectGraph();
 });
 
-/** The whole sequence on the project's revisions, with `env` choosing the database. */
-function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp): void {
-  const cli = (...args: string[]): ReturnType<typeof runBin> => runBin(args, { env: env() });
+/**
+ * The whole sequence on the project's revisions, with `env` choosing the database; `run` is the
+ * installed bin in a child process (runBin) or the CLI's entry function in this process (runCli).
+ */
+function endToEnd(env: () => NodeJS.ProcessEnv, where: RegExp, run: typeof runBin): void {
+  const cli = (...args: string[]): ReturnType<typeof runBin> => run(args, { env: env() });
   const order = (): string[] => graph.order.map((r) => r.id);
   const head = (): string => singleHead(graph);
 
@@ -91,7 +95,7 @@ describe('on the embedded server (temporary PLAY_LATER_DATA_DIR)', () => {
     dataDir = tempFolder('plt-e2e-embedded-');
   });
 
-  endToEnd(() => ({ PLAY_LATER_DATA_DIR: dataDir }), /^embedded postgresql:\/\/postgres:\*\*\*@localhost:\d+\/play-later-db$/m);
+  endToEnd(() => ({ PLAY_LATER_DATA_DIR: dataDir }), /^embedded postgresql:\/\/postgres:\*\*\*@localhost:\d+\/play-later-db$/m, runBin);
 
   it('created its cluster in that folder, and left no server running after the commands', () => {
     expect(readdirSync(dataDir).sort()).toEqual(['password', 'pg18']);
@@ -119,6 +123,7 @@ for (const { name, server } of urlServers) {
       database = await createTestDatabase({ from: 'empty', server: server() });
     });
     afterAll(async () => database?.drop());
-    endToEnd(() => ({ DATABASE_URL: database.url }), /^postgresql:\/\/[^:]+:\*\*\*@[^/]+\/plt_test_\w+$/m);
+    // The bin itself is what the embedded run above spawns; here the entry function, in this process.
+    endToEnd(() => ({ DATABASE_URL: database.url }), /^postgresql:\/\/[^:]+:\*\*\*@[^/]+\/plt_test_\w+$/m, runCli);
   });
 }
