@@ -17,6 +17,10 @@ const BENCH_FILES = ['test/bench/**/*.test.ts'];
 
 const shared = {
   pool: 'forks' as const,
+  // One worker process runs many files: no fork and no re-import of pg, kysely and the runner per
+  // file (about 10 s of a run). Files stay isolated by their own databases (test/support/test-database.ts);
+  // a test that changes process state (TZ, a spy) puts it back.
+  isolate: false,
   testTimeout: 60_000,
   hookTimeout: 120_000,
 };

