@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { RoleNames } from '../security/roles.js';
 import { describeSchema } from './describe-schema.js';
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from './generate-database-types.js';
 import { ERD_FILE, erdDocument, generateErd } from './generate-erd.js';
@@ -25,10 +26,11 @@ export const GENERATED_FILES = [SCHEMA_FILE, DATABASE_TYPES_FILE, ERD_FILE] as c
 /**
  * What the committed generated files must hold for a database at head (a scratch one, without the
  * runner's bookkeeping tables): schema/schema.sql, the Kysely types (when kysely-codegen, a dev
- * dependency, is installed) and docs/erd.md.
+ * dependency, is installed) and docs/erd.md. `roles` are the role names the head was built with:
+ * the files name them by their default names, whatever a project configures.
  */
-export async function renderGeneratedFiles(head: ScratchDatabase, heads: readonly string[], root: string): Promise<GeneratedFile[]> {
-  const files: GeneratedFile[] = [{ file: SCHEMA_FILE, text: renderSchemaFile([...heads].sort(), await describeSchema(head.client)) }];
+export async function renderGeneratedFiles(head: ScratchDatabase, heads: readonly string[], root: string, roles: Partial<RoleNames>): Promise<GeneratedFile[]> {
+  const files: GeneratedFile[] = [{ file: SCHEMA_FILE, text: renderSchemaFile([...heads].sort(), await describeSchema(head.client, { roles })) }];
   if (kyselyCodegenInstalled()) files.push({ file: DATABASE_TYPES_FILE, text: await generateDatabaseTypes(head.url) });
   files.push({ file: ERD_FILE, text: erdDocument(await generateErd(head.client)) });
   return files;
@@ -36,7 +38,7 @@ export async function renderGeneratedFiles(head: ScratchDatabase, heads: readonl
 
 /** The files generated from a fresh database at the head of `options.graph`, built on `server`. */
 export async function generatedFilesAtHead(server: ScratchServer, options: HeadOptions, root: string): Promise<GeneratedFile[]> {
-  return renderGeneratedFiles(await headDatabase(server, options, 'generated'), options.graph.heads, root);
+  return renderGeneratedFiles(await headDatabase(server, options, 'generated'), options.graph.heads, root, options.settings);
 }
 
 /** Whether the project commits any generated file (a copy of its revisions alone has none). */

@@ -1,7 +1,8 @@
 /**
  * Revision 013 on a cluster where the migrating user may not create roles: it fails, naming the
  * roles and the statements an administrator runs once; once they exist it uses them as they are.
- * Custom role names (as PLAY_LATER_*_ROLE would set) reach the revision through the runner.
+ * Custom role names (as PLAY_LATER_*_ROLE would set) reach the revision through the runner, and
+ * `check --live` and `verify` accept a database whose roles are named so.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { withDatabase as urlWith } from '../../src/db/database-url.js';
 import { PlayLaterError } from '../../src/errors.js';
 import { Migrator } from '../../src/runner/migrator.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
+import { runCli } from '../support/run-cli.js';
 import { embeddedServer } from '../support/servers.js';
 import { loadProjectGraph } from '../support/template-databases.js';
 
@@ -69,6 +71,13 @@ describe('revision 013 and the roles it needs', () => {
       const described = await describeSchema(client, { roles });
       expect(described).toContain('ALTER TABLE games OWNER TO play_later_owner;');
       expect(described).not.toContain(suffix);
+      // The CLI with the same names configured: check --live sees no drift, verify passes (the app
+      // role under these names can run no DDL and reads no other user's rows).
+      const env = { DATABASE_URL: url.toString(), PLAY_LATER_OWNER_ROLE: roles.ownerRole, PLAY_LATER_APP_ROLE: roles.appRole, PLAY_LATER_READONLY_ROLE: roles.readonlyRole };
+      const check = await runCli(['check', '--live'], { env });
+      expect(check.code, check.stderr + check.stdout).toBe(0);
+      const verify = await runCli(['verify'], { env });
+      expect(verify.code, verify.stderr + verify.stdout).toBe(0);
     } finally {
       await disconnect(client);
       await disconnect(admin);

@@ -35,7 +35,7 @@ export async function checkCommand(context: CommandContext, flags: CheckFlags): 
     return {
       declaredText: await describeForComparison(declared.client, config),
       headText: await describeForComparison(head.client, config),
-      staleFiles: staleGeneratedFiles(root, await renderGeneratedFiles(head, graph.heads, root), true),
+      staleFiles: staleGeneratedFiles(root, await renderGeneratedFiles(head, graph.heads, root, config), true),
     };
   });
   const disagreements: Disagreement[] = [];
