@@ -180,13 +180,9 @@ async function copyInitialisedCluster(dataDir: string, binary: string, EmbeddedP
         forget();
       }
     }
-    const clusterDir = path.join(dataDir, 'pg18');
-    cpSync(path.join(cached, 'pg18'), clusterDir, { recursive: true });
+    copyTree(path.join(cached, 'pg18'), path.join(dataDir, 'pg18'));
     copyFileSync(path.join(cached, 'password'), path.join(dataDir, 'password'));
     chmodSync(path.join(dataDir, 'password'), 0o600);
-    // As root the copy is root's: the server runs as the cluster's owner (the postgres user).
-    const owner = statSync(path.join(cached, 'pg18'));
-    if (process.getuid?.() === 0) chownTree(clusterDir, owner.uid, owner.gid);
     return true;
   } catch {
     rmSync(path.join(dataDir, 'pg18'), { recursive: true, force: true });
@@ -198,9 +194,20 @@ async function copyInitialisedCluster(dataDir: string, binary: string, EmbeddedP
 /** Bump when the way the cached cluster is made changes. */
 const CLUSTER_CACHE_VERSION = 1;
 
-function chownTree(root: string, uid: number, gid: number): void {
-  chownSync(root, uid, gid);
-  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) chownSync(path.join(entry.parentPath, entry.name), uid, gid);
+/**
+ * Copies a cluster folder with each entry's mode (PostgreSQL refuses a data folder that is not 0700
+ * or 0750, and cpSync keeps folder modes on Node 20 but not on Node 22) and, as root, its owner
+ * (the server runs as the cluster's owner, the postgres user; a copy made by root is root's).
+ */
+function copyTree(from: string, to: string): void {
+  cpSync(from, to, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  const entries = ['', ...readdirSync(from, { recursive: true, encoding: 'utf8' })];
+  for (const entry of entries) {
+    const source = statSync(path.join(from, entry));
+    chmodSync(path.join(to, entry), source.mode & 0o7777);
+    if (asRoot) chownSync(path.join(to, entry), source.uid, source.gid);
+  }
 }
 
 /**
