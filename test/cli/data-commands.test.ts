@@ -94,7 +94,7 @@ describe('data commands', () => {
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/loading the demo data set/);
     // The app's URL, beside the owner's, masked; its password only in its file.
-    expect(first.stderr).toMatch(/^The app connects as postgresql:\/\/play_later_app_login:\*\*\*@localhost:\d+\/play-later-db \(role play_later_app; password in .*app-password;/m);
+    expect(first.stderr).toMatch(/^While `npm run db` runs, the app connects as postgresql:\/\/play_later_app_login:\*\*\*@localhost:54320\/play-later-db \(role play_later_app; password in .*app-password\)/m);
     const appPassword = readFileSync(path.join(scratch, 'embedded', 'app-password'), 'utf8').trim();
     expect(first.stdout + first.stderr).not.toContain(appPassword);
     expect(first.stderr, 'npm start ends with what to do next').toMatch(/Next:\n {2}npm run db .*\n {2}npx play-later-db psql/);

@@ -3,6 +3,7 @@ import { maskUrl } from '../../db/database-url.js';
 import { runMigration } from '../run-migration.js';
 import type { CommandContext } from '../command-context.js';
 import { currentCommand } from './current.js';
+import { DEFAULT_SERVE_PORT } from './serve.js';
 import { loadDemoDataIfEmpty } from './demo-data.js';
 
 /**
@@ -31,8 +32,13 @@ export async function bringToHead(context: CommandContext): Promise<void> {
     await context.withDatabase(async ({ client, url }) => {
       await loadDemoDataIfEmpty(client, context.output.info);
       const app = await ensureEmbeddedAppLogin(client, context.config.dataDir, url, context.config);
-      // Beside the owner's URL (below): what the app connects with, under row-level security.
-      if (app) context.output.info(`The app connects as ${maskUrl(app.url)} (role ${context.config.appRole}; password in ${app.passwordFile}; the port changes with each start).`);
+      // Beside the owner's URL (below): what the app connects with, under row-level security. This
+      // command's server stops when it ends, so the URL is given at the port `npm run db` serves on.
+      if (app) {
+        const served = new URL(app.url);
+        served.port = String(DEFAULT_SERVE_PORT);
+        context.output.info(`While \`npm run db\` runs, the app connects as ${maskUrl(served.toString())} (role ${context.config.appRole}; password in ${app.passwordFile}).`);
+      }
     });
   }
   if (!context.output.json) await currentCommand(context, {});
