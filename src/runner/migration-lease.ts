@@ -11,11 +11,10 @@ import { HISTORY_TABLE } from './revision-history.js';
  * outside any transaction, so outside the reach of the transaction-scoped advisory lock. It is the
  * revision's 'running' history row, taken inside a short locked transaction; every runner that
  * takes the advisory lock checks it and waits while another run holds a valid one. The holder
- * renews it from a connection of its own every few seconds, so it lapses soon after the holder
- * dies, whatever the connection goes through (a pooler included): nothing is tied to a session.
- * Design: docs/pooling-and-locks.md.
+ * renews it from a connection of its own every fifth of its time to live (the setting leaseTtlMs,
+ * default 15 s), so it lapses soon after the holder dies, whatever the connection goes through (a
+ * pooler included): nothing is tied to a session. Design: docs/pooling-and-locks.md.
  */
-/** The holder renews its lease every fifth of its time to live (the setting leaseTtlMs, default 15 s). */
 const RENEWALS_PER_TTL = 5;
 
 /** One run of the runner (a process may run several): the lease's holder. */

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { connect, disconnect, urlOf } from '../db/connect.js';
 import { PlayLaterError } from '../errors.js';
-import { revisionRoleSql, type RoleNames } from '../security/roles.js';
+import { revisionRoleSql } from '../security/roles.js';
 import { connectionLostError, describeConnection, isConnectionLost } from './connection-lost.js';
-import { inLockedTransaction, timeoutSettingsSql, type LockSettings } from './locked-transaction.js';
+import type { RunnerSettings } from './executor.js';
+import { inLockedTransaction, timeoutSettingsSql } from './locked-transaction.js';
 import { LeaseKeeper } from './migration-lease.js';
 import type { PlannedStep } from './plan.js';
 import type { RevisionContext } from './revision.js';
@@ -19,7 +20,8 @@ export interface NonTransactionalStepOptions {
   directUrl: string | undefined;
   graph: RevisionGraph;
   step: PlannedStep;
-  settings: LockSettings & Partial<RoleNames> & { leaseTtlMs: number };
+  /** The runner's settings; lock-timeout retries are the caller's business. */
+  settings: Omit<RunnerSettings, 'lockRetries'>;
   /** This run's lease holder id, and the lease (the 'running' history row) the caller took. */
   holder: string;
   leaseId: string;

@@ -1,5 +1,5 @@
 import { ensureEmbeddedAppLogin } from '../../db/embedded-logins.js';
-import { maskUrl } from '../../db/database-url.js';
+import { formatDatabaseUrl, parseDatabaseUrl } from '../../db/database-url.js';
 import { runMigration } from '../run-migration.js';
 import type { CommandContext } from '../command-context.js';
 import { currentCommand } from './current.js';
@@ -35,9 +35,9 @@ export async function bringToHead(context: CommandContext): Promise<void> {
       // Beside the owner's URL (below): what the app connects with, under row-level security. This
       // command's server stops when it ends, so the URL is given at the port `npm run db` serves on.
       if (app) {
-        const served = new URL(app.url);
-        served.port = String(DEFAULT_SERVE_PORT);
-        context.output.info(`While \`npm run db\` runs, the app connects as ${maskUrl(served.toString())} (role ${context.config.appRole}; password in ${app.passwordFile}).`);
+        const served = parseDatabaseUrl(app.url);
+        const shown = formatDatabaseUrl({ ...served, hosts: served.hosts.map((host) => ({ ...host, port: DEFAULT_SERVE_PORT })) }, 'mask');
+        context.output.info(`While \`npm run db\` runs, the app connects as ${shown} (role ${context.config.appRole}; password in ${app.passwordFile}).`);
       }
     });
   }
