@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { DEFAULT_ROLE_NAMES, USER_ID_SETTING } from '../../src/security/roles.js';
-import { logPlansToClient, stopLoggingPlans, summarizePlans, type PlanNode, type PlanSummary } from '../hot-queries/explain.js';
+import { serverTimer, summarizePlans, type PlanNode, type PlanSummary } from '../hot-queries/explain.js';
 import { HOT_QUERIES, type HotQuery } from '../hot-queries/queries.js';
 import { distribution, type Distribution } from '../lib/measure.js';
 import { target, type Benchmark, type Measurement } from '../lib/benchmark.js';
@@ -86,20 +86,9 @@ function userOf(query: HotQuery, params: readonly unknown[]): unknown {
   return params.length > 1 ? params[1] : undefined;
 }
 
-/**
- * The executor time of each run (auto_explain), owner and app alternating, on the same parameters
- * as the timed pass. Inside a transaction the server logs a statement's plan only when its portal
- * closes, at the next statement: the duration is read after the ROLLBACK, matched by query text.
- */
+/** The executor time of each run (auto_explain), owner and app alternating, on the same parameters as the timed pass. */
 async function serverSideTimes(client: pg.Client, query: HotQuery, sample: UserSample, runs: number): Promise<Record<Variant, Distribution>> {
-  const sql = query.sql('public');
-  let last = Number.NaN;
-  const onNotice = (notice: { message?: string }): void => {
-    const match = /duration: ([\d.]+) ms/.exec(notice.message ?? '');
-    if (match && notice.message!.includes(sql.trim().slice(0, 60))) last = Number(match[1]);
-  };
-  await logPlansToClient(client, { nested: false, format: 'text' });
-  client.on('notice', onNotice);
+  const timer = await serverTimer(client);
   try {
     const picker = makePicker(sample, 42);
     const times: Record<Variant, number[]> = { owner: [], app: [] };
@@ -107,22 +96,22 @@ async function serverSideTimes(client: pg.Client, query: HotQuery, sample: UserS
       const params = query.params(picker);
       const user = String(userOf(query, params) ?? sample.users[0]);
       for (const variant of run % 2 === 0 ? (['owner', 'app'] as const) : (['app', 'owner'] as const)) {
-        last = Number.NaN;
-        await client.query('BEGIN');
-        try {
-          if (variant === 'app') await actAsApp(client, user);
-          await client.query(sql, params as unknown[]);
-        } finally {
-          await client.query('ROLLBACK');
-        }
-        if (Number.isNaN(last)) throw new Error(`row-security: no executor time logged for ${query.name}`);
-        times[variant].push(last);
+        const ms = await timer.time(query.sql('public'), params, async (runQuery) => {
+          await client.query('BEGIN');
+          try {
+            if (variant === 'app') await actAsApp(client, user);
+            await runQuery();
+          } finally {
+            await client.query('ROLLBACK');
+          }
+        });
+        if (Number.isNaN(ms)) throw new Error(`row-security: no executor time logged for ${query.name}`);
+        times[variant].push(ms);
       }
     }
     return { owner: distribution(times.owner), app: distribution(times.app) };
   } finally {
-    client.off('notice', onNotice);
-    await stopLoggingPlans(client);
+    await timer.stop();
   }
 }
 

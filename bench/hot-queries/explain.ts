@@ -68,20 +68,28 @@ export async function stopLoggingPlans(client: pg.Client): Promise<void> {
 
 /**
  * Server-side executor time of each query run on this client (auto_explain's "duration"): what the
- * database itself spends, without the client's scheduling on a busy machine.
+ * database itself spends, without the client's scheduling on a busy machine. The duration is the
+ * one logged for this query's text (NaN if none was). `around` runs the query inside statements of
+ * the caller's (a transaction that sets a role first): there the plan is logged only when the
+ * query's portal closes, at the next statement, so the time is read once `around` has finished.
  */
-export async function serverTimer(client: pg.Client): Promise<{ time(sql: string, params: readonly unknown[]): Promise<number>; stop(): Promise<void> }> {
+export async function serverTimer(client: pg.Client): Promise<{
+  time(sql: string, params: readonly unknown[], around?: (run: () => Promise<unknown>) => Promise<void>): Promise<number>;
+  stop(): Promise<void>;
+}> {
   await logPlansToClient(client, { nested: false, format: 'text' });
+  let wanted = '';
   let last = Number.NaN;
   const onNotice = (notice: { message?: string }): void => {
     const match = /duration: ([\d.]+) ms/.exec(notice.message ?? '');
-    if (match) last = Number(match[1]);
+    if (match && notice.message!.includes(wanted)) last = Number(match[1]);
   };
   client.on('notice', onNotice);
   return {
-    async time(sql, params) {
+    async time(sql, params, around = async (run) => void (await run())) {
+      wanted = sql.trim().slice(0, 60);
       last = Number.NaN;
-      await client.query(sql, params as unknown[]);
+      await around(() => client.query(sql, params as unknown[]));
       return last;
     },
     async stop() {

@@ -4,11 +4,11 @@
  * partial file, and after kill -9 pg_dump stops by itself and the next backup removes the stale
  * partial. Backups and their folder are readable by the owner only.
  */
-import { chmodSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processesUsing } from '../support/processes.js';
+import { commandLine, processesUsing } from '../support/processes.js';
 import { runCli, startCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
 import { useTempFolders } from '../support/temp-folders.js';
@@ -17,13 +17,6 @@ import { waitFor } from '../support/wait-for.js';
 
 const tempFolder = useTempFolders();
 
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '(ended)';
-  }
-}
 
 describe.each(['SIGINT', 'SIGTERM'] as const)('lint interrupted by %s', (signal) => {
   it('stops the throw-away server and removes its temporary folder', async () => {
@@ -39,7 +32,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('lint interrupted by %s', (signal)
     expect(result.code, result.stderr).not.toBe(0);
     expect(readdirSync(tmp)).toEqual([]);
     // With their command lines, to tell which one outlived the CLI (initdb did, once).
-    const left = processesUsing(serverFolder).map((pid) => `${pid}: ${commandLine(pid)}`);
+    const left = processesUsing(serverFolder).map((pid) => `${pid}: ${commandLine(pid) ?? '(ended)'}`);
     expect(left).toEqual([]);
   }, 180_000);
 });

@@ -4,12 +4,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 export function processesUsing(folder: string): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(folder);
-      } catch {
-        return false; // ended while we looked
-      }
-    })
-    .map(Number);
+    .map(Number)
+    .filter((pid) => commandLine(pid)?.includes(folder));
+}
+
+/** A process's command line, its arguments separated by spaces; undefined once it has ended. */
+export function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined; // ended while we looked
+  }
 }
