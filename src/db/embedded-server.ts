@@ -76,8 +76,12 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   await waitUntilFree(clusterDir, options.busyWaitMs ?? 60_000);
 
   let port = options.port ?? (await freePort());
+  // A throw-away server also starts fewer processes (every fork is costly on a virtual machine):
+  // reads in the backend itself instead of I/O workers, no logical replication launcher.
   const durabilityFlags =
-    options.durable === false ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : [];
+    options.durable === false
+      ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off', '-c', 'io_method=sync', '-c', 'max_logical_replication_workers=0']
+      : [];
   const make = (): InstanceType<typeof EmbeddedPostgres> =>
     new EmbeddedPostgres({
       ...CLUSTER_OPTIONS,
