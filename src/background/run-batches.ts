@@ -55,14 +55,16 @@ async function runOneBatch(client: pg.Client, name: string): Promise<boolean> {
     const keyList = keys.join(', ');
     const table = ident(current.table_name);
     const after = current.last_key ? `WHERE (${keyList}) > (${keys.map((_, i) => `$${i + 2}`).join(', ')})` : '';
-    const lastKeyArray = `ARRAY[${keys.map((key) => `${key}::text`).join(', ')}]`;
+    // The batch's keys under names of their own, so that the SET list and the condition may name
+    // any column of the table, the key columns included (`score = id % 7`), without ambiguity.
+    const batchKeys = keys.map((_, i) => `batch_key_${i + 1}`);
     const result = await client.query<{ scanned: number; changed: number; last_key: string[] | null }>(
-      `WITH batch AS (SELECT ${keyList} FROM ${table} ${after} ORDER BY ${keyList} LIMIT $1),
+      `WITH batch AS (SELECT ${keys.map((key, i) => `${key} AS ${batchKeys[i]}`).join(', ')} FROM ${table} ${after} ORDER BY ${keyList} LIMIT $1),
             changed AS (UPDATE ${table} AS t SET ${current.set_list} FROM batch
-                         WHERE (${keys.map((key) => `t.${key}`).join(', ')}) = (${keys.map((key) => `batch.${key}`).join(', ')}) AND (${current.where_clause})
+                         WHERE (${keys.map((key) => `t.${key}`).join(', ')}) = (${batchKeys.map((key) => `batch.${key}`).join(', ')}) AND (${current.where_clause})
                          RETURNING 1)
        SELECT (SELECT count(*) FROM batch)::int AS scanned, (SELECT count(*) FROM changed)::int AS changed,
-              (SELECT ${lastKeyArray} FROM batch ORDER BY ${keys.map((key) => `${key} DESC`).join(', ')} LIMIT 1) AS last_key`,
+              (SELECT ARRAY[${batchKeys.map((key) => `${key}::text`).join(', ')}] FROM batch ORDER BY ${batchKeys.map((key) => `${key} DESC`).join(', ')} LIMIT 1) AS last_key`,
       [current.batch_size, ...(current.last_key ?? [])],
     );
     const { scanned, changed, last_key: lastKey } = result.rows[0]!;

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueBackgroundMigrations } from '../../src/background/background-migration.js';
+import { runBackgroundMigrations } from '../../src/background/run-batches.js';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { projectRevisions, revisionsDirWith, type FixtureProject } from '../support/revision-fixtures.js';
@@ -124,5 +126,15 @@ describe('batched background migrations', () => {
   it('status of an unknown migration and pause without a name are user errors', async () => {
     expectCliError(await cli('background', 'pause', 'nope'), 'E_NOT_FOUND', 1);
     expectCliError(await cli('background', 'pause'), 'E_USAGE', 2);
+  });
+  it('the SET list and the condition may name the key columns (no clash with the batch\'s own columns)', async () => {
+    const client = await database.connect();
+    await client.query(`CREATE TABLE keyed_rows (id integer PRIMARY KEY, score integer)`);
+    await client.query(`INSERT INTO keyed_rows (id) SELECT g FROM generate_series(1, 10) g`);
+    await enqueueBackgroundMigrations(client, 'keyed_fixture', [{ name: 'keyed_fill', table: 'keyed_rows', keyColumns: ['id'], set: 'score = id * 2', where: 'id > 3', batchSize: 4 }]);
+    const states = await runBackgroundMigrations(client, 'keyed_fill');
+    expect(states.find((state) => state.name === 'keyed_fill')).toMatchObject({ status: 'finished', rowsDone: 7, batchesDone: 3 });
+    const { rows: scored } = await client.query<{ id: number; score: number | null }>('SELECT id, score FROM keyed_rows ORDER BY id');
+    expect(scored).toEqual(Array.from({ length: 10 }, (_, i) => ({ id: i + 1, score: i + 1 > 3 ? (i + 1) * 2 : null })));
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BACKGROUND_TABLE, enqueueBackgroundMigrations, ensureBackgroundTable } from '../../src/background/background-migration.js';
+import { runBackgroundMigrations } from '../../src/background/run-batches.js';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { readHeads } from '../../src/runner/version-table.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
@@ -244,4 +246,77 @@ END $$\`).execute(db);`,
     );
     for (const description of descriptions.slice(1)) expect(description).toEqual(descriptions[0]);
   }, 300_000);
+});
+
+/**
+ * The background runner's replica-lag throttle on real lag (issue 10, item 4). A long report on a
+ * replica holds a lock that the replay of the primary's ACCESS EXCLUSIVE lock needs, so that
+ * replica stops replaying (for up to max_standby_streaming_delay, 30 s) and its replay_lag, as the
+ * primary reports it, grows: the lag a busy read replica really has. While it is past the limit the
+ * runner runs no batch; once the report ends and the replica catches up, the runner finishes.
+ */
+describeOnCluster('background migrations on a lagging replica', (cluster) => {
+  const database = `plt_lag_${randomBytes(4).toString('hex')}`;
+  const rows = 20_000;
+  const limitMs = 1_000;
+  let primaryUrl: string;
+  let replica: ClusterNode;
+  beforeAll(async () => {
+    const primary = await waitForHealthyCluster(cluster);
+    const admin = await connect(primary.url);
+    await admin.query(`CREATE DATABASE ${database}`).finally(() => disconnect(admin));
+    primaryUrl = nodeUrl(primary, database);
+    replica = cluster.nodes.find((node) => node !== primary)!;
+    const client = await connect(primaryUrl);
+    try {
+      await client.query(`CREATE TABLE lag_rows (id integer PRIMARY KEY, score integer); CREATE TABLE lag_report (id integer)`);
+      await client.query(`INSERT INTO lag_rows SELECT g, NULL FROM generate_series(1, $1::integer) g`, [rows]);
+      await ensureBackgroundTable(client);
+      await enqueueBackgroundMigrations(client, 'lag_fixture', [{ name: 'lag_fill', table: 'lag_rows', keyColumns: ['id'], set: 'score = id % 7', where: 't.score IS NULL', batchSize: 500 }]);
+    } finally {
+      await disconnect(client);
+    }
+  }, 180_000);
+  afterAll(async () => {
+    const admin = await connect((await waitForHealthyCluster(cluster)).url);
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => disconnect(admin));
+  }, 300_000);
+
+  it('runs no batch while a replica lags past --max-lag-ms, and finishes once it has caught up', async () => {
+    const [report, runner, watcher] = [await connect(nodeUrl(replica, database)), await connect(primaryUrl), await connect(primaryUrl)];
+    const replayLagMs = async (): Promise<number> =>
+      Number((await watcher.query(`SELECT (extract(epoch FROM replay_lag) * 1000)::float8 AS ms FROM pg_stat_replication WHERE application_name = $1`, [replica.name])).rows[0]?.ms ?? 0);
+    const batchesDone = async (): Promise<number> => Number((await watcher.query(`SELECT batches_done FROM ${BACKGROUND_TABLE} WHERE name = 'lag_fill'`)).rows[0].batches_done);
+    const messages: string[] = [];
+    try {
+      await waitFor(`lag_report on ${replica.name}`, async () => (await report.query(`SELECT to_regclass('lag_report') IS NOT NULL AS ok`)).rows[0].ok);
+      await report.query('BEGIN');
+      await report.query('SELECT count(*) FROM lag_report');
+      await watcher.query('BEGIN; LOCK TABLE lag_report IN ACCESS EXCLUSIVE MODE; COMMIT');
+      // More WAL for the replica to receive (and not replay): its replies carry the growing lag.
+      await waitFor(`${replica.name}'s replay lag past ${limitMs} ms`, async () => {
+        await watcher.query('UPDATE lag_rows SET score = NULL WHERE id = 1');
+        return (await replayLagMs()) > limitMs * 1.5;
+      }, 20_000);
+
+      const running = runBackgroundMigrations(runner, 'lag_fill', {
+        throttle: { maxReplayLagMs: limitMs, maxActiveSessions: 100, pauseMs: 100 },
+        log: (message) => messages.push(message),
+      });
+      await waitFor('the runner to wait for the replica', async () => messages.some((message) => new RegExp(`replica replay lag \\d+ ms > ${limitMs} ms`).test(message)));
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(await batchesDone(), 'batches run while the replica lagged').toBe(0);
+      expect(await replayLagMs()).toBeGreaterThan(limitMs);
+
+      await report.query('COMMIT'); // the report ends: the replica replays what it holds
+      const [finished] = await running;
+      expect(finished).toMatchObject({ name: 'lag_fill', status: 'finished', rowsDone: rows });
+      expect(finished!.throttledMs, "the time counted as throttled: one pauseMs per wait").toBeGreaterThan(1_000);
+      // Every row, on the replica too once it has replayed the runner's last batch.
+      await waitFor(`every row backfilled on ${replica.name}`, async () => Number((await report.query('SELECT count(score) AS n FROM lag_rows')).rows[0].n) === rows, 60_000);
+    } finally {
+      await report.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([report, runner, watcher].map((client) => disconnect(client)));
+    }
+  }, 180_000);
 });
