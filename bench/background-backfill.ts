@@ -5,7 +5,7 @@
  * Reports the writes' p50/p99 in both phases, their ratio (target: p99 within 1.5x), and the
  * highest replica replay_lag seen during the backfill against the throttle's limit.
  *   source scripts/ci/start-ha-cluster.sh
- *   npx tsx bench/background-backfill.ts [--rows 2500000] [--seconds 30] [--max-lag-ms 1000]
+ *   npx tsx bench/background-backfill.ts [--rows 2500000] [--seconds 30] [--max-lag-ms 1000] [--sleep-coef 1]
  * Prints a JSON summary and writes it to bench/results/background-backfill.json.
  */
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { enqueueBackgroundMigrations } from '../src/background/background-migration.js';
-import { runBackgroundMigrations } from '../src/background/run-batches.js';
+import { DEFAULT_THROTTLE, runBackgroundMigrations } from '../src/background/run-batches.js';
 import { connect, disconnect } from '../src/db/connect.js';
 import { withDatabase } from '../src/db/database-url.js';
 import { distribution } from './lib/measure.js';
@@ -22,11 +22,12 @@ import { upgradeDatabase } from './lib/revisions.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
-  options: { rows: { type: 'string', default: '2500000' }, seconds: { type: 'string', default: '30' }, 'max-lag-ms': { type: 'string', default: '1000' } },
+  options: { rows: { type: 'string', default: '2500000' }, seconds: { type: 'string', default: '30' }, 'max-lag-ms': { type: 'string', default: '1000' }, 'sleep-coef': { type: 'string', default: String(DEFAULT_THROTTLE.sleepCoefficient) } },
 });
 const rows = Number(values.rows);
 const seconds = Number(values.seconds);
 const maxReplayLagMs = Number(values['max-lag-ms']);
+const sleepCoefficient = Number(values['sleep-coef']);
 const urls = process.env.PLAY_LATER_TEST_CLUSTER_URLS?.split(' ');
 if (!urls) {
   process.stderr.write('Set PLAY_LATER_TEST_CLUSTER_URLS (source scripts/ci/start-ha-cluster.sh).\n');
@@ -93,7 +94,7 @@ try {
       .then((result) => (maxLagMs = Math.max(maxLagMs, result.rows[0]!.lag ?? 0)));
   }, 200);
   const backfillStarted = performance.now();
-  const backfill = runBackgroundMigrations(runner, 'bench_backfill', { throttle: { maxReplayLagMs, maxActiveSessions: 16, pauseMs: 250 } }).then((states) => {
+  const backfill = runBackgroundMigrations(runner, 'bench_backfill', { throttle: { ...DEFAULT_THROTTLE, maxReplayLagMs, sleepCoefficient } }).then((states) => {
     finished = true;
     return states;
   });
@@ -112,6 +113,7 @@ try {
     backfill: { seconds: Math.round(backfillSeconds), rowsDone: state?.rowsDone, batches: state?.batchesDone, throttledMs: state?.throttledMs, status: state?.status },
     maxReplayLagMs: Math.round(maxLagMs),
     maxReplayLagLimitMs: maxReplayLagMs,
+    sleepCoefficient,
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });

@@ -9,9 +9,14 @@ export interface ThrottleSettings {
   maxActiveSessions: number;
   /** How long a throttled runner waits before it looks again. */
   pauseMs: number;
+  /**
+   * After each batch, rest this many times as long as the batch took (pt-archiver's --sleep-coef):
+   * 1 leaves the server to the app half of the time, whatever the batch costs on this machine.
+   */
+  sleepCoefficient: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleSettings = { maxReplayLagMs: 1_000, maxActiveSessions: 16, pauseMs: 250 };
+export const DEFAULT_THROTTLE: ThrottleSettings = { maxReplayLagMs: 1_000, maxActiveSessions: 16, pauseMs: 250, sleepCoefficient: 1 };
 
 export interface RunBatchesOptions {
   throttle?: ThrottleSettings;
@@ -107,7 +112,10 @@ export async function runBackgroundMigrations(client: pg.Client, name: string | 
         continue;
       }
       batches += 1;
+      const started = performance.now();
       if (!(await runOneBatch(client, target.name))) break;
+      const rest = (performance.now() - started) * throttle.sleepCoefficient;
+      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
     }
   }
   return listBackgroundMigrations(client);
@@ -121,10 +129,20 @@ export function parseWholeNumber(value: string | undefined, fallback: number, fl
   return parsed;
 }
 
-export function parseThrottle(flags: { maxLagMs?: string; maxActive?: string }): ThrottleSettings {
+export function parseThrottle(flags: { maxLagMs?: string; maxActive?: string; sleepCoef?: string }): ThrottleSettings {
   return {
     maxReplayLagMs: parseWholeNumber(flags.maxLagMs, DEFAULT_THROTTLE.maxReplayLagMs, '--max-lag-ms'),
     maxActiveSessions: parseWholeNumber(flags.maxActive, DEFAULT_THROTTLE.maxActiveSessions, '--max-active'),
     pauseMs: DEFAULT_THROTTLE.pauseMs,
+    sleepCoefficient: parseCoefficient(flags.sleepCoef),
   };
+}
+
+function parseCoefficient(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_THROTTLE.sleepCoefficient;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
+    throw new PlayLaterError('E_USAGE', `--sleep-coef must be a number from 0 to 100, not "${value}".`, { hint: 'E.g. --sleep-coef 1 (rest as long as each batch took), 0 for no rest.' });
+  }
+  return parsed;
 }

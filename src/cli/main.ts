@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { maskProcessTitle, maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
+import type { BackgroundFlags } from './commands/background.js';
 import { processIo, type CliIo } from './io.js';
 import { Output, detectTerminal } from './output.js';
 
@@ -207,9 +208,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .argument('[name]', 'one migration (default: all)')
     .option('--max-lag-ms <ms>', 'wait while any replica replays more than this far behind (default 1000)')
     .option('--max-active <n>', 'wait while more than n other sessions are active on the primary (default 16)')
+    .option('--sleep-coef <x>', 'after each batch, rest x times as long as the batch took (default 1; 0: no rest)')
     .option('--batches <n>', 'stop after n batches (default: until finished)')
     .action(
-      run(async (ctx, action: 'run' | 'pause' | 'resume' | 'status', name: string | undefined, flags: { maxLagMs?: string; maxActive?: string; batches?: string }) => {
+      run(async (ctx, action: 'run' | 'pause' | 'resume' | 'status', name: string | undefined, flags: BackgroundFlags) => {
         const { backgroundCommand } = await import('./commands/background.js');
         await backgroundCommand(ctx, action, name, flags);
       }),

@@ -137,4 +137,18 @@ describe('batched background migrations', () => {
     const { rows: scored } = await client.query<{ id: number; score: number | null }>('SELECT id, score FROM keyed_rows ORDER BY id');
     expect(scored).toEqual(Array.from({ length: 10 }, (_, i) => ({ id: i + 1, score: i + 1 > 3 ? (i + 1) * 2 : null })));
   });
+  it('rests after each batch --sleep-coef times as long as the batch took; a bad coefficient is a usage error', async () => {
+    const client = await database.connect();
+    await client.query(`CREATE TABLE slow_rows (id integer PRIMARY KEY, score integer)`);
+    await client.query(`INSERT INTO slow_rows (id) SELECT g FROM generate_series(1, 6) g`);
+    // Three batches of two rows, each at least 200 ms (pg_sleep per row), then an empty one.
+    await enqueueBackgroundMigrations(client, 'slow_fixture', [{ name: 'slow_fill', table: 'slow_rows', keyColumns: ['id'], set: 'score = length(pg_sleep(0.1)::text)', where: 't.score IS NULL', batchSize: 2 }]);
+    expectCliError(await cli('background', 'run', 'slow_fill', '--sleep-coef', '-1'), 'E_USAGE', 2);
+    const started = Date.now();
+    const result = await cli('background', 'run', 'slow_fill', '--sleep-coef', '2');
+    expect(result.code, result.stderr).toBe(0);
+    // A lower bound only (a slow machine can only add to it): 3 × 200 ms of batches + 3 × 400 ms of rest.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_800);
+    expect(Number((await client.query('SELECT count(score) AS n FROM slow_rows')).rows[0].n)).toBe(6);
+  });
 });

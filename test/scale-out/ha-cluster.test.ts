@@ -11,6 +11,11 @@ import { projectRevisions, revisionsDirWith, type FixtureProject, type FixtureRe
 import { runCli, startCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
 
+/** A session on a replica's copy of a database that the primary has just created: once the replica has replayed it. */
+function connectOnReplica(url: string): Promise<pg.Client> {
+  return waitFor(`the database of ${url.replace(/:[^:@/]*@/, ':***@')} on the replica`, () => connect(url).catch(() => false as const), 60_000);
+}
+
 /**
  * The cluster itself (scripts/ci/start-ha-cluster.sh): one primary, two streaming replicas that
  * serve reads and refuse writes. Every test that uses the cluster lives in this file: test files
@@ -283,7 +288,7 @@ describeOnCluster('background migrations on a lagging replica', (cluster) => {
   }, 300_000);
 
   it('runs no batch while a replica lags past --max-lag-ms, and finishes once it has caught up', async () => {
-    const [report, runner, watcher] = [await connect(nodeUrl(replica, database)), await connect(primaryUrl), await connect(primaryUrl)];
+    const [report, runner, watcher] = [await connectOnReplica(nodeUrl(replica, database)), await connect(primaryUrl), await connect(primaryUrl)];
     const replayLagMs = async (): Promise<number> =>
       Number((await watcher.query(`SELECT (extract(epoch FROM replay_lag) * 1000)::float8 AS ms FROM pg_stat_replication WHERE application_name = $1`, [replica.name])).rows[0]?.ms ?? 0);
     const batchesDone = async (): Promise<number> => Number((await watcher.query(`SELECT batches_done FROM ${BACKGROUND_TABLE} WHERE name = 'lag_fill'`)).rows[0].batches_done);
@@ -300,7 +305,7 @@ describeOnCluster('background migrations on a lagging replica', (cluster) => {
       }, 20_000);
 
       const running = runBackgroundMigrations(runner, 'lag_fill', {
-        throttle: { maxReplayLagMs: limitMs, maxActiveSessions: 100, pauseMs: 100 },
+        throttle: { maxReplayLagMs: limitMs, maxActiveSessions: 100, pauseMs: 100, sleepCoefficient: 0 },
         log: (message) => messages.push(message),
       });
       await waitFor('the runner to wait for the replica', async () => messages.some((message) => new RegExp(`replica replay lag \\d+ ms > ${limitMs} ms`).test(message)));
@@ -317,6 +322,105 @@ describeOnCluster('background migrations on a lagging replica', (cluster) => {
     } finally {
       await report.query('ROLLBACK').catch(() => undefined);
       await Promise.all([report, runner, watcher].map((client) => disconnect(client)));
+    }
+  }, 180_000);
+});
+
+/**
+ * What a revision's ACCESS EXCLUSIVE lock does on a replica (issue 10, item 5). The primary does
+ * not wait for replicas: the revision commits at once. On a replica where a long query reads the
+ * table, replaying the lock waits for that query, and all replay on that replica waits with it,
+ * for at most max_standby_streaming_delay; then PostgreSQL ends the query ("conflict with
+ * recovery") and replay goes on. That setting, not the runner, bounds the stall: the test sets it
+ * to 3 s on one replica and checks the stall ends within it.
+ */
+describeOnCluster('a revision and a long query on a replica', (cluster) => {
+  const database = `plt_replay_${randomBytes(4).toString('hex')}`;
+  const delayMs = 3_000;
+  let project: FixtureProject;
+  let primary: ClusterNode;
+  let replica: ClusterNode;
+  let head: string;
+  const env = (): NodeJS.ProcessEnv => project.env(nodeUrl(primary, database));
+  const onReplica = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = await connect(replica.url);
+    try {
+      return await work(client);
+    } finally {
+      await disconnect(client);
+    }
+  };
+
+  beforeAll(async () => {
+    primary = await waitForHealthyCluster(cluster);
+    replica = cluster.nodes.find((node) => node !== primary)!;
+    const admin = await connect(primary.url);
+    await admin.query(`CREATE DATABASE ${database}`).finally(() => disconnect(admin));
+    ({ head } = await projectRevisions());
+    project = revisionsDirWith([
+      { id: 'replay_a_add_column', parent: head, up: 'await sql`ALTER TABLE games ADD COLUMN replay_test integer`.execute(db);', down: 'await sql`ALTER TABLE games DROP COLUMN replay_test`.execute(db);' },
+    ]);
+    const migrated = await runCli(['upgrade', head], { env: env(), timeoutMs: 300_000 });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const client = await connect(nodeUrl(primary, database));
+    await client.query('CREATE TABLE replay_ticks (n integer)').finally(() => disconnect(client));
+    await onReplica(async (client) => {
+      await client.query(`ALTER SYSTEM SET max_standby_streaming_delay = '${delayMs}ms'`);
+      await client.query('SELECT pg_reload_conf()');
+    });
+  }, 300_000);
+  afterAll(async () => {
+    project?.cleanup();
+    await onReplica(async (client) => {
+      await client.query('ALTER SYSTEM RESET max_standby_streaming_delay');
+      await client.query('SELECT pg_reload_conf()');
+    }).catch(() => undefined);
+    const admin = await connect((await waitForHealthyCluster(cluster)).url);
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => disconnect(admin));
+  }, 300_000);
+
+  it('the revision commits at once; the replica stalls replay for at most max_standby_streaming_delay, then ends the query', async () => {
+    const report = await connectOnReplica(nodeUrl(replica, database));
+    const reportEnded = new Promise<Error>((resolve) => report.on('error', resolve));
+    const watcher = await connect(nodeUrl(primary, database));
+    const replicaHasColumn = async (): Promise<boolean> =>
+      onReplica(async (client) => {
+        const { rows } = await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [database]);
+        if (rows.length === 0) return false;
+        const inDatabase = await connectOnReplica(nodeUrl(replica, database));
+        try {
+          return (await inDatabase.query(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'games'::regclass AND attname = 'replay_test'`)).rows[0].n === 1;
+        } finally {
+          await disconnect(inDatabase);
+        }
+      });
+    try {
+      await waitFor(`${replica.name} at the project head`, async () => (await readHeads(report)).join() === head, 60_000);
+      await report.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await report.query('SELECT count(*) FROM games'); // a long report: holds its lock on games until it ends
+
+      const started = Date.now();
+      const upgraded = await runCli(['upgrade', 'replay_a_add_column'], { env: env(), timeoutMs: 60_000 });
+      const upgradeMs = Date.now() - started;
+      expect(upgraded.code, upgraded.stderr).toBe(0);
+      expect(upgradeMs, 'the primary does not wait for the replica').toBeLessThan(delayMs);
+
+      // Replay on the replica waits behind the report: the new column is not there yet, and the lag grows.
+      expect(await replicaHasColumn()).toBe(false);
+      await waitFor(`${replica.name}'s replay lag to grow`, async () => {
+        await watcher.query('INSERT INTO replay_ticks VALUES (1)'); // WAL the replica receives but cannot replay yet
+        const { rows } = await watcher.query(`SELECT extract(epoch FROM replay_lag) * 1000 AS ms FROM pg_stat_replication WHERE application_name = $1`, [replica.name]);
+        return Number(rows[0]?.ms ?? 0) > 1_000;
+      }, 10_000);
+
+      // After max_standby_streaming_delay the replica ends the report and replays the rest.
+      const error = await reportEnded;
+      expect(error.message).toMatch(/conflict with recovery/);
+      await waitFor(`${replica.name} replayed the revision`, replicaHasColumn, 30_000);
+      const stallMs = Date.now() - started;
+      expect(stallMs, 'the stall ends within max_standby_streaming_delay (plus the replica\'s wake-up and this poll)').toBeLessThan(delayMs + 10_000);
+    } finally {
+      await Promise.all([disconnect(report).catch(() => undefined), disconnect(watcher)]);
     }
   }, 180_000);
 });

@@ -8,6 +8,7 @@ export type BackgroundAction = 'run' | 'pause' | 'resume' | 'status';
 export interface BackgroundFlags {
   maxLagMs?: string;
   maxActive?: string;
+  sleepCoef?: string;
   batches?: string;
 }
 
