@@ -169,6 +169,11 @@ export const ERROR_CODES = {
     when: "a revision requires a background migration that has not finished (`play-later-db background status`)",
     hint: "Run play-later-db background run until it finishes, then upgrade again.",
   },
+  E_REPLICA_DELAY: {
+    exit: 1,
+    when: "through a multi-host URL, a standby's max_standby_streaming_delay or max_standby_archive_delay lets a revision stall its replay longer than maxReplayStallMs (-1: for ever); nothing was applied",
+    hint: 'Set both settings on the replica to at most maxReplayStallMs (Patroni: postgresql.parameters), or raise maxReplayStallMs (-1 turns the check off).',
+  },
   E_CHECKSUM_MISMATCH: {
     exit: 1,
     when: "the file of an applied revision changed since it was applied (`checksum accept` after review)",

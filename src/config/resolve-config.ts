@@ -29,6 +29,8 @@ export interface Config {
   lockRetries: number;
   /** How long a non-transactional revision's lease outlives its last renewal (docs/pooling-and-locks.md). */
   leaseTtlMs: number;
+  /** The longest a revision may stall a replica's replay (src/runner/replica-delay.ts); -1: no check. */
+  maxReplayStallMs: number;
   statementTimeoutMs: number;
   backupDir: string;
   backupKeep: number;
@@ -80,6 +82,7 @@ const ENV_NAMES: Partial<Record<ConfigKey, string>> = {
   lockTimeoutMs: 'PLAY_LATER_LOCK_TIMEOUT_MS',
   lockRetries: 'PLAY_LATER_LOCK_RETRIES',
   leaseTtlMs: 'PLAY_LATER_LEASE_TTL_MS',
+  maxReplayStallMs: 'PLAY_LATER_MAX_REPLAY_STALL_MS',
   statementTimeoutMs: 'PLAY_LATER_STATEMENT_TIMEOUT_MS',
   backupDir: 'PLAY_LATER_BACKUP_DIR',
   backupKeep: 'PLAY_LATER_BACKUP_KEEP',
@@ -105,6 +108,7 @@ const NUMERIC_KEYS = new Set<ConfigKey>([
   'lockTimeoutMs',
   'lockRetries',
   'leaseTtlMs',
+  'maxReplayStallMs',
   'statementTimeoutMs',
   'backupKeep',
 ]);
@@ -147,7 +151,7 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
       value = DEFAULTS[key];
       source = 'default';
     }
-    if (NUMERIC_KEYS.has(key)) value = toNonNegativeInteger(key, value, source);
+    if (NUMERIC_KEYS.has(key)) value = toWholeNumber(key, value, source);
     if (PATH_KEYS.has(key) && typeof value === 'string') value = path.resolve(base, value);
     values[key] = value;
     sources[key] = source;
@@ -155,10 +159,13 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
   return { ...(values as unknown as Omit<Config, 'sources'>), sources };
 }
 
-/** Numbers with a floor above 0: a lease shorter than a second would lapse between two renewals. */
-const MINIMUMS: Partial<Record<ConfigKey, number>> = { leaseTtlMs: 1_000 };
+/**
+ * Numbers whose floor is not 0: a lease shorter than a second would lapse between two renewals;
+ * maxReplayStallMs -1 turns the replica check off.
+ */
+const MINIMUMS: Partial<Record<ConfigKey, number>> = { leaseTtlMs: 1_000, maxReplayStallMs: -1 };
 
-function toNonNegativeInteger(key: ConfigKey, value: unknown, source: ConfigSource): number {
+function toWholeNumber(key: ConfigKey, value: unknown, source: ConfigSource): number {
   const number = typeof value === 'number' ? value : Number(value);
   const minimum = MINIMUMS[key] ?? 0;
   if (!Number.isInteger(number) || number < minimum) {

@@ -23,6 +23,11 @@ export interface RunnerSettings extends LockSettings, Partial<RoleNames> {
    * fifth of it): after a runner dies, the next one waits this long before it recovers the run.
    */
   leaseTtlMs: number;
+  /**
+   * The longest a revision may stall a replica's replay: a run through a multi-host URL refuses to
+   * start while a standby among its hosts could wait longer for a conflicting query (-1: no check).
+   */
+  maxReplayStallMs: number;
 }
 
 export interface StepDone {

@@ -265,6 +265,9 @@ export class Migrator {
         if (state.checksums.mismatched.length > 0) throw checksumMismatch(state.checksums.mismatched);
         return result({ before: state.heads, after: state.heads, done: [], doneByOthers: [], adopted: [] });
       }
+      // A revision's locks are replayed on every replica: refuse before anything runs when one could stall its replay past the bound.
+      const { checkReplicaDelays } = await import('./replica-delay.js');
+      await checkReplicaDelays(client, this.settings.maxReplayStallMs, (message) => this.emit({ type: 'log', message }));
       const { runToTarget } = await import('./executor.js');
       const run = await runToTarget({
         client,

@@ -21,7 +21,7 @@ export interface NonTransactionalStepOptions {
   graph: RevisionGraph;
   step: PlannedStep;
   /** The runner's settings; lock-timeout retries are the caller's business. */
-  settings: Omit<RunnerSettings, 'lockRetries'>;
+  settings: Omit<RunnerSettings, 'lockRetries' | 'maxReplayStallMs'>;
   /** This run's lease holder id, and the lease (the 'running' history row) the caller took. */
   holder: string;
   leaseId: string;

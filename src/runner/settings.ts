@@ -10,4 +10,5 @@ export const DEFAULT_RUNNER_SETTINGS: Readonly<RunnerSettings> = {
   lockRetries: 8,
   statementTimeoutMs: 0,
   leaseTtlMs: 15_000,
+  maxReplayStallMs: 30_000,
 };

@@ -119,6 +119,12 @@ describe('resolveConfig', () => {
       'the environment variable PLAY_LATER_LEASE_TTL_MS must be a whole number >= 1000 (milliseconds), got "500".',
     );
     expect(resolveConfig({ cwd: projectWithConfig({}), env: { PLAY_LATER_LEASE_TTL_MS: '3000' } }).leaseTtlMs).toBe(3000);
+    // The replica check's bound: 30 s unless set, -1 turns it off, nothing below.
+    expect(resolveConfig({ cwd: projectWithConfig({}), env: {} }).maxReplayStallMs).toBe(30_000);
+    expect(resolveConfig({ cwd: projectWithConfig({}), env: { PLAY_LATER_MAX_REPLAY_STALL_MS: '-1' } }).maxReplayStallMs).toBe(-1);
+    expect(configError(() => resolveConfig({ cwd: projectWithConfig({}), env: { PLAY_LATER_MAX_REPLAY_STALL_MS: '-5' } })).message).toContain(
+      'the environment variable PLAY_LATER_MAX_REPLAY_STALL_MS must be a whole number >= -1 (milliseconds), got "-5".',
+    );
   });
 
   it('rejects an explicit config file that does not exist', () => {

@@ -160,4 +160,52 @@ describe.runIf(servers.available)('multi-host connection strings [PostgreSQL 15 
     });
     expect(Number(stdout.trim())).toBe(servers.get().primaryPort);
   });
+
+  it('a run refuses to start while a standby of the URL could stall its replay past maxReplayStallMs (E_REPLICA_DELAY, nothing applied)', async () => {
+    const readWrite = hostsUrl(['closed', 'standby', 'primary'], 'target_session_attrs=read-write&connect_timeout=3');
+    const onStandby = async (sql: string): Promise<void> => {
+      const standby = await connect(servers.get().url('standby'));
+      try {
+        await standby.query(sql);
+        await standby.query('SELECT pg_reload_conf()');
+      } finally {
+        await disconnect(standby);
+      }
+    };
+    const heads = async (): Promise<string[]> => {
+      const primary = await connect(servers.get().url('primary', DATABASE));
+      try {
+        return (await primary.query<{ version_num: string }>('SELECT version_num FROM alembic_version ORDER BY 1')).rows.map((row) => row.version_num);
+      } finally {
+        await disconnect(primary);
+      }
+    };
+    const downgrade = (env: NodeJS.ProcessEnv = {}) => runCli(['--revisions-dir', LINEAR, 'downgrade', 'base'], { env: { DATABASE_URL: readWrite, ...env } });
+    const before = await heads();
+    expect(before).toHaveLength(1);
+
+    await onStandby('ALTER SYSTEM SET max_standby_streaming_delay = -1');
+    try {
+      const refused = await downgrade();
+      expectCliError(refused, 'E_REPLICA_DELAY', 1);
+      expect(refused.stderr).toContain(`127.0.0.1:${servers.get().standbyPort} (max_standby_streaming_delay -1 (for ever), max_standby_archive_delay 30000 ms)`);
+      expect(refused.stderr).toContain(`could not check the replay delay of 127.0.0.1:${closedPort}`); // the closed host: named, skipped
+      expect(`${refused.stdout}${refused.stderr}`).not.toContain(servers.get().password);
+      expect(await heads()).toEqual(before);
+
+      // A bound below the standby's own (30 s) refuses too; -1 turns the check off.
+      await onStandby('ALTER SYSTEM RESET max_standby_streaming_delay');
+      expectCliError(await downgrade({ PLAY_LATER_MAX_REPLAY_STALL_MS: '1000' }), 'E_REPLICA_DELAY', 1);
+      expect(await heads()).toEqual(before);
+      const allowed = await downgrade({ PLAY_LATER_MAX_REPLAY_STALL_MS: '-1' });
+      expect(allowed.code, allowed.stderr).toBe(0);
+      expect(await heads()).toEqual([]);
+      // The default bound (30 s) against PostgreSQL's default settings (30 s): the run goes ahead.
+      const upgraded = await runCli(['--revisions-dir', LINEAR, 'upgrade', 'head'], { env: { DATABASE_URL: readWrite } });
+      expect(upgraded.code, upgraded.stderr).toBe(0);
+      expect(await heads()).toEqual(before);
+    } finally {
+      await onStandby('ALTER SYSTEM RESET max_standby_streaming_delay');
+    }
+  });
 });

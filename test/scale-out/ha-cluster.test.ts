@@ -7,6 +7,7 @@ import { connect, disconnect } from '../../src/db/connect.js';
 import { readHeads } from '../../src/runner/version-table.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
 import { describeOnCluster, killNode, nodeUrl, restartNode, switchover, waitForHealthyCluster, waitForPrimary, type ClusterNode } from '../support/ha-cluster.js';
+import { expectCliError } from '../support/expect-cli.js';
 import { projectRevisions, revisionsDirWith, type FixtureProject, type FixtureRevision } from '../support/revision-fixtures.js';
 import { runCli, startCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
@@ -422,5 +423,45 @@ describeOnCluster('a revision and a long query on a replica', (cluster) => {
     } finally {
       await Promise.all([disconnect(report).catch(() => undefined), disconnect(watcher)]);
     }
+  }, 180_000);
+
+  it('through the cluster\'s URL, refuses to start a revision while a replica could stall its replay past maxReplayStallMs (E_REPLICA_DELAY, nothing applied)', async () => {
+    const hosts = cluster.nodes.map((node) => new URL(node.url).host).join(',');
+    const { username, password } = new URL(primary.url);
+    const clusterUrl = `postgresql://${username}:${password}@${hosts}/${database}?target_session_attrs=read-write`;
+    const downgrade = (extra: NodeJS.ProcessEnv = {}) => runCli(['downgrade', head], { env: project.env(clusterUrl, extra), timeoutMs: 60_000 });
+    const heads = async (): Promise<string[]> => {
+      const client = await connect(nodeUrl(primary, database));
+      try {
+        return await readHeads(client);
+      } finally {
+        await disconnect(client);
+      }
+    };
+    const replicaHost = new URL(replica.url).host;
+
+    // The replica waits 3 s (set above): more than a bound of 1 s.
+    const refused = await downgrade({ PLAY_LATER_MAX_REPLAY_STALL_MS: '1000' });
+    expectCliError(refused, 'E_REPLICA_DELAY', 1);
+    expect(refused.stderr).toContain(`${replicaHost} (max_standby_streaming_delay 3000 ms`);
+    expect(await heads()).toEqual(['replay_a_add_column']);
+
+    // -1 on the replica: a conflicting query would stall its replay for ever; the default bound (30 s) refuses it.
+    await onReplica(async (client) => {
+      await client.query(`ALTER SYSTEM SET max_standby_streaming_delay = -1`);
+      await client.query('SELECT pg_reload_conf()');
+    });
+    await waitFor('the replica to read its new setting', () =>
+      onReplica(async (client) => (await client.query(`SELECT setting FROM pg_settings WHERE name = 'max_standby_streaming_delay'`)).rows[0].setting === '-1'),
+    );
+    const forever = await downgrade();
+    expectCliError(forever, 'E_REPLICA_DELAY', 1);
+    expect(forever.stderr).toContain('max_standby_streaming_delay -1 (for ever)');
+    expect(await heads()).toEqual(['replay_a_add_column']);
+
+    // The check turned off on purpose: the run goes ahead.
+    const allowed = await downgrade({ PLAY_LATER_MAX_REPLAY_STALL_MS: '-1' });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(await heads()).toEqual([head]);
   }, 180_000);
 });
