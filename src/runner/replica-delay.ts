@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { connect, disconnect, urlOf } from '../db/connect.js';
 import { describeHost, formatDatabaseUrl, parseDatabaseUrl, type HostAddress } from '../db/database-url.js';
 import { PlayLaterError } from '../errors.js';
 
@@ -26,13 +27,11 @@ const CHECK_TIMEOUT_MS = 5_000;
  */
 export async function checkReplicaDelays(client: pg.Client, maxReplayStallMs: number, log: (message: string) => void): Promise<void> {
   if (maxReplayStallMs < 0) return;
-  const { urlOf, connect, disconnect } = await import('../db/connect.js');
   const raw = urlOf(client);
   if (!raw) return;
   const target = parseDatabaseUrl(raw);
   if (target.hosts.length < 2) return;
-  const { host: connectedHost, port: connectedPort } = client as unknown as { host: string; port: number };
-  const others = target.hosts.filter(({ host, port }) => !(host === connectedHost && port === connectedPort));
+  const others = target.hosts.filter(({ host, port }) => !(host === client.host && port === client.port));
 
   const standbys: StandbyDelays[] = [];
   for (const host of others) {

@@ -13,11 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { PlayLaterError } from '../../src/errors.js';
 import { toolConnection } from '../../src/ops/run-tool.js';
+import { readHeads } from '../../src/runner/version-table.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { freePort, usePrimaryAndStandby } from '../support/primary-standby.js';
 import { fixtureDir } from '../support/revision-folders.js';
 import { runCli } from '../support/run-cli.js';
 import { useTempFolders } from '../support/temp-folders.js';
+import { withConnection } from '../support/test-database.js';
 
 type Node = 'primary' | 'standby' | 'closed' | 'silent';
 
@@ -163,23 +165,12 @@ describe.runIf(servers.available)('multi-host connection strings [PostgreSQL 15 
 
   it('a run refuses to start while a standby of the URL could stall its replay past maxReplayStallMs (E_REPLICA_DELAY, nothing applied)', async () => {
     const readWrite = hostsUrl(['closed', 'standby', 'primary'], 'target_session_attrs=read-write&connect_timeout=3');
-    const onStandby = async (sql: string): Promise<void> => {
-      const standby = await connect(servers.get().url('standby'));
-      try {
+    const onStandby = (sql: string): Promise<void> =>
+      withConnection(servers.get().url('standby'), async (standby) => {
         await standby.query(sql);
         await standby.query('SELECT pg_reload_conf()');
-      } finally {
-        await disconnect(standby);
-      }
-    };
-    const heads = async (): Promise<string[]> => {
-      const primary = await connect(servers.get().url('primary', DATABASE));
-      try {
-        return (await primary.query<{ version_num: string }>('SELECT version_num FROM alembic_version ORDER BY 1')).rows.map((row) => row.version_num);
-      } finally {
-        await disconnect(primary);
-      }
-    };
+      });
+    const heads = (): Promise<string[]> => withConnection(servers.get().url('primary', DATABASE), readHeads);
     const downgrade = (env: NodeJS.ProcessEnv = {}) => runCli(['--revisions-dir', LINEAR, 'downgrade', 'base'], { env: { DATABASE_URL: readWrite, ...env } });
     const before = await heads();
     expect(before).toHaveLength(1);

@@ -6,11 +6,27 @@ import { runBackgroundMigrations } from '../../src/background/run-batches.js';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { readHeads } from '../../src/runner/version-table.js';
 import { describeSchema } from '../../src/schema/describe-schema.js';
-import { describeOnCluster, killNode, nodeUrl, restartNode, switchover, waitForHealthyCluster, waitForPrimary, type ClusterNode } from '../support/ha-cluster.js';
+import { describeOnCluster, killNode, nodeUrl, restartNode, switchover, waitForHealthyCluster, waitForPrimary, type ClusterNode, type TestCluster } from '../support/ha-cluster.js';
 import { expectCliError } from '../support/expect-cli.js';
 import { projectRevisions, revisionsDirWith, type FixtureProject, type FixtureRevision } from '../support/revision-fixtures.js';
 import { runCli, startCli } from '../support/run-cli.js';
+import { withConnection } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
+
+/**
+ * A database of the suite's own on the cluster, by name: created on the primary before the suite's
+ * own set-up, dropped after its clean-up on whichever node is the primary by then.
+ */
+function useClusterDatabase(cluster: TestCluster, prefix: string): string {
+  const database = `${prefix}_${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    await withConnection((await waitForHealthyCluster(cluster)).url, (admin) => admin.query(`CREATE DATABASE ${database}`));
+  }, 180_000);
+  afterAll(async () => {
+    await withConnection((await waitForHealthyCluster(cluster)).url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  }, 300_000);
+  return database;
+}
 
 /** A session on a replica's copy of a database that the primary has just created: once the replica has replayed it. */
 function connectOnReplica(url: string): Promise<pg.Client> {
@@ -23,16 +39,10 @@ function connectOnReplica(url: string): Promise<pg.Client> {
  * run in parallel, and a failover in one would pull the primary from under another.
  */
 describeOnCluster('the HA test cluster', (cluster) => {
-  const database = `plt_cluster_${randomBytes(4).toString('hex')}`;
+  const database = useClusterDatabase(cluster, 'plt_cluster');
   let primary: ClusterNode;
   beforeAll(async () => {
     primary = await waitForHealthyCluster(cluster);
-    const admin = await connect(primary.url);
-    await admin.query(`CREATE DATABASE ${database}`).finally(() => disconnect(admin));
-  });
-  afterAll(async () => {
-    const admin = await connect((await waitForHealthyCluster(cluster)).url);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => disconnect(admin));
   });
 
   it('has one primary and two replicas in recovery, each reached by its own URL', async () => {
@@ -87,7 +97,7 @@ describeOnCluster('the HA test cluster', (cluster) => {
  * run, on the same multi-host URL, finishes on the new primary.
  */
 describeOnCluster('failover during a migration', (cluster) => {
-  const database = `plt_failover_${randomBytes(4).toString('hex')}`;
+  const database = useClusterDatabase(cluster, 'plt_failover');
   const rows = Number(process.env.PLAY_LATER_TEST_FAILOVER_ROWS ?? 200_000);
   let project: FixtureProject;
   let url: string;
@@ -139,14 +149,7 @@ END $$\`).execute(db);`,
     },
   ];
 
-  const onPrimary = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = await connect(url);
-    try {
-      return await work(client);
-    } finally {
-      await disconnect(client);
-    }
-  };
+  const onPrimary = <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => withConnection(url, work);
   const upgrade = (target = 'heads') => startCli(['upgrade', target, '--json'], { env: project.env(url, { DIRECT_DATABASE_URL: url }), timeoutMs: 300_000 });
   const pauseAt = (step: string | undefined) =>
     onPrimary(async (client) => {
@@ -156,8 +159,6 @@ END $$\`).execute(db);`,
 
   beforeAll(async () => {
     const primary = await waitForHealthyCluster(cluster);
-    const admin = await connect(primary.url);
-    await admin.query(`CREATE DATABASE ${database}`).finally(() => disconnect(admin));
     // One URL for the whole cluster: every run reaches whichever node is primary now.
     const hosts = cluster.nodes.map((node) => new URL(node.url).host).join(',');
     const { username, password } = new URL(primary.url);
@@ -178,12 +179,7 @@ END $$\`).execute(db);`,
       );
     });
   }, 600_000);
-  afterAll(async () => {
-    project?.cleanup();
-    const primary = await waitForHealthyCluster(cluster);
-    const admin = await connect(primary.url);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => disconnect(admin));
-  }, 300_000);
+  afterAll(() => project?.cleanup());
 
   const changes = {
     switchover: async (): Promise<void> => switchover(cluster),
@@ -262,31 +258,22 @@ END $$\`).execute(db);`,
  * runner runs no batch; once the report ends and the replica catches up, the runner finishes.
  */
 describeOnCluster('background migrations on a lagging replica', (cluster) => {
-  const database = `plt_lag_${randomBytes(4).toString('hex')}`;
+  const database = useClusterDatabase(cluster, 'plt_lag');
   const rows = 20_000;
   const limitMs = 1_000;
   let primaryUrl: string;
   let replica: ClusterNode;
   beforeAll(async () => {
     const primary = await waitForHealthyCluster(cluster);
-    const admin = await connect(primary.url);
-    await admin.query(`CREATE DATABASE ${database}`).finally(() => disconnect(admin));
     primaryUrl = nodeUrl(primary, database);
     replica = cluster.nodes.find((node) => node !== primary)!;
-    const client = await connect(primaryUrl);
-    try {
+    await withConnection(primaryUrl, async (client) => {
       await client.query(`CREATE TABLE lag_rows (id integer PRIMARY KEY, score integer); CREATE TABLE lag_report (id integer)`);
       await client.query(`INSERT INTO lag_rows SELECT g, NULL FROM generate_series(1, $1::integer) g`, [rows]);
       await ensureBackgroundTable(client);
       await enqueueBackgroundMigrations(client, 'lag_fixture', [{ name: 'lag_fill', table: 'lag_rows', keyColumns: ['id'], set: 'score = id % 7', where: 't.score IS NULL', batchSize: 500 }]);
-    } finally {
-      await disconnect(client);
-    }
+    });
   }, 180_000);
-  afterAll(async () => {
-    const admin = await connect((await waitForHealthyCluster(cluster)).url);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => disconnect(admin));
-  }, 300_000);
 
   it('runs no batch while a replica lags past --max-lag-ms, and finishes once it has caught up', async () => {
     const [report, runner, watcher] = [await connectOnReplica(nodeUrl(replica, database)), await connect(primaryUrl), await connect(primaryUrl)];
@@ -332,69 +319,51 @@ describeOnCluster('background migrations on a lagging replica', (cluster) => {
  * not wait for replicas: the revision commits at once. On a replica where a long query reads the
  * table, replaying the lock waits for that query, and all replay on that replica waits with it,
  * for at most max_standby_streaming_delay; then PostgreSQL ends the query ("conflict with
- * recovery") and replay goes on. That setting, not the runner, bounds the stall: the test sets it
- * to 3 s on one replica and checks the stall ends within it.
+ * recovery") and replay goes on. That setting bounds the stall (the test sets it to 3 s on one
+ * replica and checks the stall ends within it); the runner refuses to start while it is above
+ * maxReplayStallMs (the last test).
  */
 describeOnCluster('a revision and a long query on a replica', (cluster) => {
-  const database = `plt_replay_${randomBytes(4).toString('hex')}`;
+  const database = useClusterDatabase(cluster, 'plt_replay');
   const delayMs = 3_000;
   let project: FixtureProject;
   let primary: ClusterNode;
   let replica: ClusterNode;
   let head: string;
   const env = (): NodeJS.ProcessEnv => project.env(nodeUrl(primary, database));
-  const onReplica = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = await connect(replica.url);
-    try {
-      return await work(client);
-    } finally {
-      await disconnect(client);
-    }
-  };
+  /** Runs `sql` on the replica (ALTER SYSTEM) and makes it read its settings again. */
+  const onReplica = (sql: string): Promise<void> =>
+    withConnection(replica.url, async (client) => {
+      await client.query(sql);
+      await client.query('SELECT pg_reload_conf()');
+    });
 
   beforeAll(async () => {
     primary = await waitForHealthyCluster(cluster);
     replica = cluster.nodes.find((node) => node !== primary)!;
-    const admin = await connect(primary.url);
-    await admin.query(`CREATE DATABASE ${database}`).finally(() => disconnect(admin));
     ({ head } = await projectRevisions());
     project = revisionsDirWith([
       { id: 'replay_a_add_column', parent: head, up: 'await sql`ALTER TABLE games ADD COLUMN replay_test integer`.execute(db);', down: 'await sql`ALTER TABLE games DROP COLUMN replay_test`.execute(db);' },
     ]);
     const migrated = await runCli(['upgrade', head], { env: env(), timeoutMs: 300_000 });
     expect(migrated.code, migrated.stderr).toBe(0);
-    const client = await connect(nodeUrl(primary, database));
-    await client.query('CREATE TABLE replay_ticks (n integer)').finally(() => disconnect(client));
-    await onReplica(async (client) => {
-      await client.query(`ALTER SYSTEM SET max_standby_streaming_delay = '${delayMs}ms'`);
-      await client.query('SELECT pg_reload_conf()');
-    });
+    await withConnection(nodeUrl(primary, database), (client) => client.query('CREATE TABLE replay_ticks (n integer)'));
+    await onReplica(`ALTER SYSTEM SET max_standby_streaming_delay = '${delayMs}ms'`);
   }, 300_000);
   afterAll(async () => {
     project?.cleanup();
-    await onReplica(async (client) => {
-      await client.query('ALTER SYSTEM RESET max_standby_streaming_delay');
-      await client.query('SELECT pg_reload_conf()');
-    }).catch(() => undefined);
-    const admin = await connect((await waitForHealthyCluster(cluster)).url);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => disconnect(admin));
+    await onReplica('ALTER SYSTEM RESET max_standby_streaming_delay').catch(() => undefined);
   }, 300_000);
 
   it('the revision commits at once; the replica stalls replay for at most max_standby_streaming_delay, then ends the query', async () => {
     const report = await connectOnReplica(nodeUrl(replica, database));
     const reportEnded = new Promise<Error>((resolve) => report.on('error', resolve));
     const watcher = await connect(nodeUrl(primary, database));
-    const replicaHasColumn = async (): Promise<boolean> =>
-      onReplica(async (client) => {
-        const { rows } = await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [database]);
-        if (rows.length === 0) return false;
-        const inDatabase = await connectOnReplica(nodeUrl(replica, database));
-        try {
-          return (await inDatabase.query(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'games'::regclass AND attname = 'replay_test'`)).rows[0].n === 1;
-        } finally {
-          await disconnect(inDatabase);
-        }
-      });
+    // The report's session shows the database exists on the replica: a new session can read it.
+    const replicaHasColumn = (): Promise<boolean> =>
+      withConnection(nodeUrl(replica, database), async (client) =>
+        (await client.query(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'games'::regclass AND attname = 'replay_test'`)).rows[0].n === 1,
+      );
     try {
       await waitFor(`${replica.name} at the project head`, async () => (await readHeads(report)).join() === head, 60_000);
       await report.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -429,14 +398,7 @@ describeOnCluster('a revision and a long query on a replica', (cluster) => {
     const { username, password } = new URL(primary.url);
     const clusterUrl = `postgresql://${username}:${password}@${hosts}/${database}?target_session_attrs=read-write`;
     const downgrade = (extra: NodeJS.ProcessEnv = {}) => runCli(['downgrade', head], { env: project.env(clusterUrl, extra), timeoutMs: 60_000 });
-    const heads = async (): Promise<string[]> => {
-      const client = await connect(nodeUrl(primary, database));
-      try {
-        return await readHeads(client);
-      } finally {
-        await disconnect(client);
-      }
-    };
+    const heads = (): Promise<string[]> => withConnection(nodeUrl(primary, database), readHeads);
     const replicaHost = new URL(replica.url).host;
 
     // The replica waits 3 s (set above): more than a bound of 1 s.
@@ -446,12 +408,9 @@ describeOnCluster('a revision and a long query on a replica', (cluster) => {
     expect(await heads()).toEqual(['replay_a_add_column']);
 
     // -1 on the replica: a conflicting query would stall its replay for ever; the default bound (30 s) refuses it.
-    await onReplica(async (client) => {
-      await client.query(`ALTER SYSTEM SET max_standby_streaming_delay = -1`);
-      await client.query('SELECT pg_reload_conf()');
-    });
+    await onReplica('ALTER SYSTEM SET max_standby_streaming_delay = -1');
     await waitFor('the replica to read its new setting', () =>
-      onReplica(async (client) => (await client.query(`SELECT setting FROM pg_settings WHERE name = 'max_standby_streaming_delay'`)).rows[0].setting === '-1'),
+      withConnection(replica.url, async (client) => (await client.query(`SELECT setting FROM pg_settings WHERE name = 'max_standby_streaming_delay'`)).rows[0].setting === '-1'),
     );
     const forever = await downgrade();
     expectCliError(forever, 'E_REPLICA_DELAY', 1);

@@ -6,6 +6,16 @@ import { withDatabase as urlWith } from '../../src/db/database-url.js';
 import { embeddedServer, type TestServer } from './servers.js';
 import { HEAD_TEMPLATE, SEED_REVISION, SEED_TEMPLATE } from './template-databases.js';
 
+/** Runs `work` on a connection of its own to `url`, closed afterwards whatever happens. */
+export async function withConnection<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connect(url);
+  try {
+    return await work(client);
+  } finally {
+    await disconnect(client);
+  }
+}
+
 export interface TestDatabase {
   name: string;
   /** What clients use: through PgBouncer on the pgbouncer server, else direct. */
