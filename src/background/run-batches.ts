@@ -14,9 +14,29 @@ export interface ThrottleSettings {
    * 1 leaves the server to the app half of the time, whatever the batch costs on this machine.
    */
   sleepCoefficient: number;
+  /**
+   * Size each batch to take about this long (pt-online-schema-change's --chunk-time): the next
+   * batch's size is the rows per millisecond measured so far times this, never above the
+   * migration's declared batch size; 0 always uses the declared size. Short batches keep each
+   * burst of work (and of WAL for the replicas to replay) short, which is what the app's tail
+   * latency feels, while the sleep coefficient sets the share of time the backfill takes.
+   */
+  batchTimeMs: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleSettings = { maxReplayLagMs: 1_000, maxActiveSessions: 16, pauseMs: 250, sleepCoefficient: 1 };
+export const DEFAULT_THROTTLE: ThrottleSettings = { maxReplayLagMs: 1_000, maxActiveSessions: 16, pauseMs: 250, sleepCoefficient: 3, batchTimeMs: 10 };
+
+/**
+ * The next batch's size: the rows per millisecond of the batches so far (a moving average that
+ * gives the last batch half the weight, so one slow batch does not collapse the size) times the
+ * target time, between 1 and the declared size.
+ */
+export function nextBatchSize(sizer: { rowsPerMs?: number }, rows: number, tookMs: number, targetMs: number, declared: number): number {
+  if (targetMs <= 0) return declared;
+  const rate = rows / Math.max(tookMs, 0.1);
+  sizer.rowsPerMs = sizer.rowsPerMs === undefined ? rate : (sizer.rowsPerMs + rate) / 2;
+  return Math.max(1, Math.min(declared, Math.round(sizer.rowsPerMs * targetMs)));
+}
 
 export interface RunBatchesOptions {
   throttle?: ThrottleSettings;
@@ -44,7 +64,7 @@ const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
  * still match `where`, and the progress row, committed together. Returns false when the key walk
  * reached the end (the migration is then finished) or the migration is no longer runnable.
  */
-async function runOneBatch(client: pg.Client, name: string): Promise<boolean> {
+async function runOneBatch(client: pg.Client, name: string, size: number | undefined): Promise<{ more: boolean; scanned: number; declared: number }> {
   await client.query('BEGIN');
   try {
     // Row lock on the progress row: a second runner of the same migration waits for this batch.
@@ -52,8 +72,9 @@ async function runOneBatch(client: pg.Client, name: string): Promise<boolean> {
     const current = rows[0] as { status: string; table_name: string; key_columns: string[]; set_list: string; where_clause: string; batch_size: number; last_key: string[] | null } | undefined;
     if (!current || current.status === 'paused' || current.status === 'finished') {
       await client.query('ROLLBACK');
-      return false;
+      return { more: false, scanned: 0, declared: current?.batch_size ?? 0 };
     }
+    const limit = Math.min(size ?? current.batch_size, current.batch_size);
     // Short: a batch never waits long behind the app's row locks, nor holds its own for long.
     await client.query(`SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'`);
     const keys = current.key_columns.map(ident);
@@ -70,10 +91,10 @@ async function runOneBatch(client: pg.Client, name: string): Promise<boolean> {
                          RETURNING 1)
        SELECT (SELECT count(*) FROM batch)::int AS scanned, (SELECT count(*) FROM changed)::int AS changed,
               (SELECT ARRAY[${batchKeys.map((key) => `${key}::text`).join(', ')}] FROM batch ORDER BY ${batchKeys.map((key) => `${key} DESC`).join(', ')} LIMIT 1) AS last_key`,
-      [current.batch_size, ...(current.last_key ?? [])],
+      [limit, ...(current.last_key ?? [])],
     );
     const { scanned, changed, last_key: lastKey } = result.rows[0]!;
-    const finished = scanned < current.batch_size;
+    const finished = scanned < limit;
     await client.query(
       `UPDATE ${BACKGROUND_TABLE}
           SET last_key = COALESCE($2, last_key), rows_done = rows_done + $3, batches_done = batches_done + 1, updated_at = now(),
@@ -82,7 +103,7 @@ async function runOneBatch(client: pg.Client, name: string): Promise<boolean> {
       [name, lastKey, changed, finished],
     );
     await client.query('COMMIT');
-    return !finished;
+    return { more: !finished, scanned, declared: current.batch_size };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -102,6 +123,8 @@ export async function runBackgroundMigrations(client: pg.Client, name: string | 
   const targets = all.filter((migration) => (name ? migration.name === name : migration.status !== 'finished' && migration.status !== 'paused'));
   let batches = 0;
   for (const target of targets) {
+    const sizer: { rowsPerMs?: number } = {};
+    let size: number | undefined;
     for (;;) {
       if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
       const reason = await throttleReason(client, throttle);
@@ -113,8 +136,11 @@ export async function runBackgroundMigrations(client: pg.Client, name: string | 
       }
       batches += 1;
       const started = performance.now();
-      if (!(await runOneBatch(client, target.name))) break;
-      const rest = (performance.now() - started) * throttle.sleepCoefficient;
+      const batch = await runOneBatch(client, target.name, size);
+      if (!batch.more) break;
+      const tookMs = performance.now() - started;
+      size = nextBatchSize(sizer, batch.scanned, tookMs, throttle.batchTimeMs, batch.declared);
+      const rest = tookMs * throttle.sleepCoefficient;
       if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
     }
   }
@@ -129,12 +155,13 @@ export function parseWholeNumber(value: string | undefined, fallback: number, fl
   return parsed;
 }
 
-export function parseThrottle(flags: { maxLagMs?: string; maxActive?: string; sleepCoef?: string }): ThrottleSettings {
+export function parseThrottle(flags: { maxLagMs?: string; maxActive?: string; sleepCoef?: string; batchMs?: string }): ThrottleSettings {
   return {
     maxReplayLagMs: parseWholeNumber(flags.maxLagMs, DEFAULT_THROTTLE.maxReplayLagMs, '--max-lag-ms'),
     maxActiveSessions: parseWholeNumber(flags.maxActive, DEFAULT_THROTTLE.maxActiveSessions, '--max-active'),
     pauseMs: DEFAULT_THROTTLE.pauseMs,
     sleepCoefficient: parseCoefficient(flags.sleepCoef),
+    batchTimeMs: parseWholeNumber(flags.batchMs, DEFAULT_THROTTLE.batchTimeMs, '--batch-ms'),
   };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueBackgroundMigrations } from '../../src/background/background-migration.js';
-import { runBackgroundMigrations } from '../../src/background/run-batches.js';
+import { DEFAULT_THROTTLE, nextBatchSize, runBackgroundMigrations } from '../../src/background/run-batches.js';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { expectCliError, jsonResult } from '../support/expect-cli.js';
 import { projectRevisions, revisionsDirWith, type FixtureProject } from '../support/revision-fixtures.js';
@@ -63,7 +63,8 @@ describe('batched background migrations', () => {
   });
 
   it('runs in batches that commit their progress: a stopped run resumes after the last committed batch', async () => {
-    expect((await cli('background', 'run', '--batches', '2')).code).toBe(0);
+    // --batch-ms 0: the declared size (7) every time, so the counts below do not depend on speed.
+    expect((await cli('background', 'run', '--batches', '2', '--batch-ms', '0')).code).toBe(0);
     const [after2] = await status();
     expect(after2).toMatchObject({ status: 'running', rowsDone: 14, batchesDone: 2 });
     const client = await database.connect();
@@ -77,7 +78,7 @@ describe('batched background migrations', () => {
     expect((await cli('background', 'run')).code).toBe(0);
     expect((await status())[0]).toMatchObject({ status: 'paused', batchesDone: 2 });
     expect((await cli('background', 'resume', 'priority_backfill')).code).toBe(0);
-    const human = await cli('background', 'run');
+    const human = await cli('background', 'run', '--batch-ms', '0');
     expect(human.stdout).toMatch(/^priority_backfill\s+finished\s+50 rows in 8 batches/m);
     expect((await cli('upgrade', 'heads')).code).toBe(0);
   });
@@ -132,7 +133,7 @@ describe('batched background migrations', () => {
     await client.query(`CREATE TABLE keyed_rows (id integer PRIMARY KEY, score integer)`);
     await client.query(`INSERT INTO keyed_rows (id) SELECT g FROM generate_series(1, 10) g`);
     await enqueueBackgroundMigrations(client, 'keyed_fixture', [{ name: 'keyed_fill', table: 'keyed_rows', keyColumns: ['id'], set: 'score = id * 2', where: 'id > 3', batchSize: 4 }]);
-    const states = await runBackgroundMigrations(client, 'keyed_fill');
+    const states = await runBackgroundMigrations(client, 'keyed_fill', { throttle: { ...DEFAULT_THROTTLE, batchTimeMs: 0 } });
     expect(states.find((state) => state.name === 'keyed_fill')).toMatchObject({ status: 'finished', rowsDone: 7, batchesDone: 3 });
     const { rows: scored } = await client.query<{ id: number; score: number | null }>('SELECT id, score FROM keyed_rows ORDER BY id');
     expect(scored).toEqual(Array.from({ length: 10 }, (_, i) => ({ id: i + 1, score: i + 1 > 3 ? (i + 1) * 2 : null })));
@@ -145,10 +146,30 @@ describe('batched background migrations', () => {
     await enqueueBackgroundMigrations(client, 'slow_fixture', [{ name: 'slow_fill', table: 'slow_rows', keyColumns: ['id'], set: 'score = length(pg_sleep(0.1)::text)', where: 't.score IS NULL', batchSize: 2 }]);
     expectCliError(await cli('background', 'run', 'slow_fill', '--sleep-coef', '-1'), 'E_USAGE', 2);
     const started = Date.now();
-    const result = await cli('background', 'run', 'slow_fill', '--sleep-coef', '2');
+    const result = await cli('background', 'run', 'slow_fill', '--sleep-coef', '2', '--batch-ms', '0');
     expect(result.code, result.stderr).toBe(0);
     // A lower bound only (a slow machine can only add to it): 3 × 200 ms of batches + 3 × 400 ms of rest.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_800);
     expect(Number((await client.query('SELECT count(score) AS n FROM slow_rows')).rows[0].n)).toBe(6);
+  });
+  it('sizes each batch to take about --batch-ms, never above the declared size; a bad value is a usage error', async () => {
+    const client = await database.connect();
+    await client.query(`CREATE TABLE sized_rows (id integer PRIMARY KEY, score integer)`);
+    await client.query(`INSERT INTO sized_rows (id) SELECT g FROM generate_series(1, 6) g`);
+    // Every row takes at least 100 ms (pg_sleep), so against a 50 ms target the first batch (the
+    // declared 4 rows) is followed by batches of one row, however fast the machine: 4, 1, 1, empty.
+    await enqueueBackgroundMigrations(client, 'sized_fixture', [{ name: 'sized_fill', table: 'sized_rows', keyColumns: ['id'], set: 'score = length(pg_sleep(0.1)::text)', where: 't.score IS NULL', batchSize: 4 }]);
+    expectCliError(await cli('background', 'run', 'sized_fill', '--batch-ms', 'fast'), 'E_USAGE', 2);
+    const result = await cli('background', 'run', 'sized_fill', '--batch-ms', '50', '--sleep-coef', '0');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^sized_fill\s+finished\s+6 rows in 4 batches/m);
+  });
+  it('the next batch size follows the measured rate, between 1 and the declared size', () => {
+    const sizer = {};
+    expect(nextBatchSize(sizer, 1000, 100, 20, 1000)).toBe(200); // 10 rows/ms × 20 ms
+    expect(nextBatchSize(sizer, 200, 10, 20, 1000)).toBe(300); // the average of 10 and 20 rows/ms
+    expect(nextBatchSize(sizer, 300, 1, 20, 1000)).toBe(1000); // fast: capped at the declared size
+    expect(nextBatchSize({}, 1, 5000, 20, 1000)).toBe(1); // very slow: one row, never zero
+    expect(nextBatchSize({}, 10, 5000, 0, 1000)).toBe(1000); // 0: always the declared size
   });
 });

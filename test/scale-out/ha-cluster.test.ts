@@ -293,7 +293,7 @@ describeOnCluster('background migrations on a lagging replica', (cluster) => {
       }, 20_000);
 
       const running = runBackgroundMigrations(runner, 'lag_fill', {
-        throttle: { maxReplayLagMs: limitMs, maxActiveSessions: 100, pauseMs: 100, sleepCoefficient: 0 },
+        throttle: { maxReplayLagMs: limitMs, maxActiveSessions: 100, pauseMs: 100, sleepCoefficient: 0, batchTimeMs: 0 },
         log: (message) => messages.push(message),
       });
       await waitFor('the runner to wait for the replica', async () => messages.some((message) => new RegExp(`replica replay lag \\d+ ms > ${limitMs} ms`).test(message)));

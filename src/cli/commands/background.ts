@@ -9,6 +9,7 @@ export interface BackgroundFlags {
   maxLagMs?: string;
   maxActive?: string;
   sleepCoef?: string;
+  batchMs?: string;
   batches?: string;
 }
 
