@@ -98,7 +98,7 @@ describeOnCluster('the HA test cluster', (cluster) => {
  */
 describeOnCluster('failover during a migration', (cluster) => {
   const database = useClusterDatabase(cluster, 'plt_failover');
-  const rows = Number(process.env.PLAY_LATER_TEST_FAILOVER_ROWS ?? 200_000);
+  const rows = Number(process.env.PLAY_LATER_TEST_FAILOVER_ROWS ?? 1_000_000);
   let project: FixtureProject;
   let url: string;
   let head: string;
