@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { profileWaits, type WaitProfile } from '../lib/wait-events.js';
 import { recordRevisionSql, SEED_HEAD } from '../lib/revisions.js';
 
 export const BASELINE_SCHEMA = 'seed_baseline';
@@ -48,6 +49,8 @@ export interface BoundedRun {
   /** Why it did not finish (statement_timeout or temp_file_limit), when it did not. */
   stoppedBy: string | null;
   tempBytes: number;
+  /** What the statement waited on (bench/lib/wait-events.ts), when a probe connection was given. */
+  waits?: WaitProfile;
 }
 
 /**
@@ -55,13 +58,14 @@ export interface BoundedRun {
  * disk at full size otherwise) and reports how long it took, or what stopped it, and the
  * temporary file bytes it wrote (from pg_stat_database).
  */
-export async function runBounded(client: pg.Client, statement: string, bounds: { timeoutMs: number; tempFileLimit: string }): Promise<BoundedRun> {
+export async function runBounded(client: pg.Client, statement: string, bounds: { timeoutMs: number; tempFileLimit: string }, probe?: pg.Client): Promise<BoundedRun> {
   const tempBefore = await tempBytes(client);
   await client.query(`SET statement_timeout = ${bounds.timeoutMs}; SET temp_file_limit = '${bounds.tempFileLimit}'`);
+  const pid = probe ? (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid : 0;
   const started = performance.now();
   try {
-    await client.query(statement);
-    return { seconds: (performance.now() - started) / 1000, stoppedBy: null, tempBytes: (await tempBytes(client)) - tempBefore };
+    const waits = probe ? (await profileWaits(probe, pid, client.query(statement))).waits : (await client.query(statement), undefined);
+    return { seconds: (performance.now() - started) / 1000, stoppedBy: null, tempBytes: (await tempBytes(client)) - tempBefore, ...(waits ? { waits } : {}) };
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code !== '57014' && code !== '53400') throw error;

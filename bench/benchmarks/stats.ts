@@ -3,6 +3,7 @@ import { connect, disconnect } from '../../src/db/connect.js';
 import { BASELINE_SCHEMA, refreshSeedStatsOnce, runBounded, seedStatsBounds, seedStatsPopulated, type BoundedRun } from '../baseline/seed-baseline.js';
 import { Random } from '../generate/random.js';
 import { distribution, round, type Distribution } from '../lib/measure.js';
+import { describeWaits } from '../lib/wait-events.js';
 import { target, type Benchmark, type Measurement } from '../lib/benchmark.js';
 import { sampleUsers } from './hot-queries.js';
 
@@ -98,7 +99,10 @@ export const benchmark: Benchmark = {
 
       const bounds = seedStatsBounds(context.size.name);
       context.log('  full refresh: ours');
-      const oursFull: BoundedRun = oursIsTable ? await runBounded(client, 'SELECT refresh_user_stats()', bounds) : await runBounded(client, 'REFRESH MATERIALIZED VIEW public.user_game_stats', bounds);
+      // What it waits on, sampled from a second connection: a full refresh that is fast on a quiet
+      // machine and slow on a busy one shows here whether it waited for a core, the disk or a lock.
+      const probe = await connect(dataset.url, { applicationName: 'play-later-bench-probe' });
+      const oursFull: BoundedRun = await runBounded(client, oursIsTable ? 'SELECT refresh_user_stats()' : 'REFRESH MATERIALIZED VIEW public.user_game_stats', bounds, probe).finally(() => disconnect(probe));
       context.log("  full refresh: the seed's view (bounded)");
       const seedFull = await refreshSeedStatsOnce(client, context.size.name);
       details.fullRefresh = { ours: oursFull, seed: seedFull, bounds };
@@ -109,7 +113,7 @@ export const benchmark: Benchmark = {
         baseline: seedFull.seconds === null ? null : round(seedFull.seconds, 2),
         baselineLabel: 'seed',
         ...target(oursFull.seconds, 10, '<= 10 s, bounded temp'),
-        note: `temp ours ${Math.round(oursFull.tempBytes / 2 ** 20)} MB${seedFull.stoppedBy ? `; seed stopped by ${seedFull.stoppedBy} after writing ${Math.round(seedFull.tempBytes / 2 ** 20)} MB temp` : `; seed temp ${Math.round(seedFull.tempBytes / 2 ** 20)} MB`}`,
+        note: `temp ours ${Math.round(oursFull.tempBytes / 2 ** 20)} MB${oursFull.waits ? `; ours waited on: ${describeWaits(oursFull.waits)}` : ''}${seedFull.stoppedBy ? `; seed stopped by ${seedFull.stoppedBy} after writing ${Math.round(seedFull.tempBytes / 2 ** 20)} MB temp` : `; seed temp ${Math.round(seedFull.tempBytes / 2 ** 20)} MB`}`,
       });
 
       if (oursIsTable) {

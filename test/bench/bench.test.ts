@@ -12,6 +12,7 @@ import { makePicker, sampleUsers } from '../../bench/benchmarks/hot-queries.js';
 import { explainQuery } from '../../bench/hot-queries/explain.js';
 import { HOT_QUERIES, SEARCH_PHRASES } from '../../bench/hot-queries/queries.js';
 import { dropDatabase } from '../../bench/lib/bench-server.js';
+import { describeWaits, profileWaits } from '../../bench/lib/wait-events.js';
 import { BENCHMARKS, parseBenchArguments, runBenchmarks } from '../../bench/run.js';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { withDatabase as urlWith } from '../../src/db/database-url.js';
@@ -49,6 +50,21 @@ describe('npm run bench at the small size', () => {
     const hot = JSON.parse(readFileSync(path.join(resultsDir, 'small', 'hot-queries.json'), 'utf8'));
     expect(hot.details.queries).toHaveLength(HOT_QUERIES.length);
     expect(readFileSync(path.join(resultsDir, 'small', 'hot-queries.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    const stats = JSON.parse(readFileSync(path.join(resultsDir, 'small', 'stats.json'), 'utf8'));
+    expect(stats.details.fullRefresh.ours.waits).toMatchObject({ samples: expect.any(Number), shares: expect.any(Object) });
+  });
+
+  it('profiles what a statement waits on: a pg_sleep is sampled as Timeout:PgSleep', async () => {
+    const [client, probe] = await Promise.all([connect(server.adminUrl), connect(server.adminUrl)]);
+    try {
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const { waits } = await profileWaits(probe, pid, client.query('SELECT pg_sleep(0.3)'));
+      expect(waits.samples).toBeGreaterThan(0);
+      expect(Object.keys(waits.shares)[0]).toBe('Timeout:PgSleep');
+      expect(describeWaits(waits)).toMatch(/^Timeout:PgSleep \d+ %/);
+    } finally {
+      await Promise.all([disconnect(client), disconnect(probe)]);
+    }
   });
 
   it('plans no sequential scan of a large table for any hot query', async () => {
