@@ -11,7 +11,8 @@ export interface ThrottleSettings {
   pauseMs: number;
   /**
    * After each batch, rest this many times as long as the batch took (pt-archiver's --sleep-coef):
-   * 1 leaves the server to the app half of the time, whatever the batch costs on this machine.
+   * 1 leaves the server to the app half of the time, 3 (the default) three quarters, whatever the
+   * batch costs on this machine.
    */
   sleepCoefficient: number;
   /**
@@ -24,7 +25,7 @@ export interface ThrottleSettings {
   batchTimeMs: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleSettings = { maxReplayLagMs: 1_000, maxActiveSessions: 16, pauseMs: 250, sleepCoefficient: 3, batchTimeMs: 10 };
+export const DEFAULT_THROTTLE: ThrottleSettings = { maxReplayLagMs: 1_000, maxActiveSessions: 16, pauseMs: 250, sleepCoefficient: 3, batchTimeMs: 5 };
 
 /**
  * The next batch's size: the rows per millisecond of the batches so far (a moving average that
@@ -60,9 +61,10 @@ export async function throttleReason(client: pg.Client, throttle: ThrottleSettin
 const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
- * One batch, in one transaction: the next batchSize keys after last_key, the UPDATE of those that
- * still match `where`, and the progress row, committed together. Returns false when the key walk
- * reached the end (the migration is then finished) or the migration is no longer runnable.
+ * One batch, in one transaction: the next `size` keys after last_key (at most the declared
+ * batch_size), the UPDATE of those that still match `where`, and the progress row, committed
+ * together. `more` is false when the key walk reached the end (the migration is then finished) or
+ * the migration is no longer runnable; `scanned` and `declared` feed the next batch's size.
  */
 async function runOneBatch(client: pg.Client, name: string, size: number | undefined): Promise<{ more: boolean; scanned: number; declared: number }> {
   await client.query('BEGIN');

@@ -209,7 +209,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--max-lag-ms <ms>', 'wait while any replica replays more than this far behind (default 1000)')
     .option('--max-active <n>', 'wait while more than n other sessions are active on the primary (default 16)')
     .option('--sleep-coef <x>', 'after each batch, rest x times as long as the batch took (default 3; 0: no rest)')
-    .option('--batch-ms <ms>', "size each batch to take about this long, up to the migration's batch size (default 10; 0: always that size)")
+    .option('--batch-ms <ms>', "size each batch to take about this long, up to the migration's batch size (default 5; 0: always that size)")
     .option('--batches <n>', 'stop after n batches (default: until finished)')
     .action(
       run(async (ctx, action: 'run' | 'pause' | 'resume' | 'status', name: string | undefined, flags: BackgroundFlags) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
 import { enqueueBackgroundMigrations } from '../../src/background/background-migration.js';
 import { DEFAULT_THROTTLE, nextBatchSize, runBackgroundMigrations } from '../../src/background/run-batches.js';
 import { connect, disconnect } from '../../src/db/connect.js';
@@ -138,12 +139,18 @@ describe('batched background migrations', () => {
     const { rows: scored } = await client.query<{ id: number; score: number | null }>('SELECT id, score FROM keyed_rows ORDER BY id');
     expect(scored).toEqual(Array.from({ length: 10 }, (_, i) => ({ id: i + 1, score: i + 1 > 3 ? (i + 1) * 2 : null })));
   });
-  it('rests after each batch --sleep-coef times as long as the batch took; a bad coefficient is a usage error', async () => {
+  /** Table `<prefix>_rows` of 6 rows and the background migration `<prefix>_fill` over it, each row taking 100 ms. */
+  async function slowRowsMigration(prefix: string, batchSize: number): Promise<pg.Client> {
     const client = await database.connect();
-    await client.query(`CREATE TABLE slow_rows (id integer PRIMARY KEY, score integer)`);
-    await client.query(`INSERT INTO slow_rows (id) SELECT g FROM generate_series(1, 6) g`);
+    await client.query(`CREATE TABLE ${prefix}_rows (id integer PRIMARY KEY, score integer)`);
+    await client.query(`INSERT INTO ${prefix}_rows (id) SELECT g FROM generate_series(1, 6) g`);
+    const spec = { name: `${prefix}_fill`, table: `${prefix}_rows`, keyColumns: ['id'], set: 'score = length(pg_sleep(0.1)::text)', where: 't.score IS NULL', batchSize };
+    await enqueueBackgroundMigrations(client, `${prefix}_fixture`, [spec]);
+    return client;
+  }
+  it('rests after each batch --sleep-coef times as long as the batch took; a bad coefficient is a usage error', async () => {
     // Three batches of two rows, each at least 200 ms (pg_sleep per row), then an empty one.
-    await enqueueBackgroundMigrations(client, 'slow_fixture', [{ name: 'slow_fill', table: 'slow_rows', keyColumns: ['id'], set: 'score = length(pg_sleep(0.1)::text)', where: 't.score IS NULL', batchSize: 2 }]);
+    const client = await slowRowsMigration('slow', 2);
     expectCliError(await cli('background', 'run', 'slow_fill', '--sleep-coef', '-1'), 'E_USAGE', 2);
     const started = Date.now();
     const result = await cli('background', 'run', 'slow_fill', '--sleep-coef', '2', '--batch-ms', '0');
@@ -153,12 +160,9 @@ describe('batched background migrations', () => {
     expect(Number((await client.query('SELECT count(score) AS n FROM slow_rows')).rows[0].n)).toBe(6);
   });
   it('sizes each batch to take about --batch-ms, never above the declared size; a bad value is a usage error', async () => {
-    const client = await database.connect();
-    await client.query(`CREATE TABLE sized_rows (id integer PRIMARY KEY, score integer)`);
-    await client.query(`INSERT INTO sized_rows (id) SELECT g FROM generate_series(1, 6) g`);
     // Every row takes at least 100 ms (pg_sleep), so against a 50 ms target the first batch (the
     // declared 4 rows) is followed by batches of one row, however fast the machine: 4, 1, 1, empty.
-    await enqueueBackgroundMigrations(client, 'sized_fixture', [{ name: 'sized_fill', table: 'sized_rows', keyColumns: ['id'], set: 'score = length(pg_sleep(0.1)::text)', where: 't.score IS NULL', batchSize: 4 }]);
+    await slowRowsMigration('sized', 4);
     expectCliError(await cli('background', 'run', 'sized_fill', '--batch-ms', 'fast'), 'E_USAGE', 2);
     const result = await cli('background', 'run', 'sized_fill', '--batch-ms', '50', '--sleep-coef', '0');
     expect(result.code, result.stderr).toBe(0);
