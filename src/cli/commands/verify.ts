@@ -11,7 +11,11 @@ export function schemaFileFor(context: CommandContext, flag: string | undefined)
 
 export async function verifyCommand(context: CommandContext, flags: { schemaFile?: string }): Promise<void> {
   const graph = await context.graph();
-  const report = await context.withDatabase(async ({ client, displayUrl }) => ({ displayUrl, ...(await verifyDatabase(client, graph, schemaFileFor(context, flags.schemaFile), context.config)) }));
+  // Read-only apart from a rolled-back smoke write, which a standby skips: verify runs on every node.
+  const report = await context.withDatabase(
+    async ({ client, displayUrl }) => ({ displayUrl, ...(await verifyDatabase(client, graph, schemaFileFor(context, flags.schemaFile), context.config)) }),
+    { readOnly: true },
+  );
   if (!report.ok) {
     if (!context.output.json) context.output.log('error', renderVerify(report));
     const failed = report.checks.filter((c) => !c.ok);
