@@ -110,7 +110,7 @@ describe('batched background migrations', () => {
     const app = await connect(database.url);
     try {
       await app.query(`SET lock_timeout = '200ms'`);
-      const running = startCli(['background', 'run'], { env: project.env(database.url) });
+      const running = startCli(['background', 'run', '--sleep-coef', '0'], { env: project.env(database.url) });
       let writes = 0;
       const done = running.result.then(() => true);
       while (!(await Promise.race([done, new Promise<false>((resolve) => setTimeout(() => resolve(false), 20))]))) {
