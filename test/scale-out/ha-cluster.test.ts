@@ -76,7 +76,8 @@ describeOnCluster('the HA test cluster', (cluster) => {
       await disconnect(writer);
     }
     for (const replica of cluster.nodes.filter((node) => node !== primary)) {
-      const reader = await connect(nodeUrl(replica, database));
+      // The replica may not have replayed the CREATE DATABASE yet (seen once in CI: 3D000).
+      const reader = await connectOnReplica(nodeUrl(replica, database));
       try {
         await waitFor(`row 42 on ${replica.name}`, async () => (await reader.query('SELECT id FROM replicated').catch(() => ({ rowCount: 0 }))).rowCount === 1);
         await expect(reader.query('INSERT INTO replicated VALUES (43)')).rejects.toThrow(/read-only transaction/);
