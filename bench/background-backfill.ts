@@ -6,7 +6,7 @@
  * p50/p99 on both sides, their ratio (target: p99 within 1.5x), and the highest replica replay_lag
  * seen during the backfill (then finished unless --no-finish) against the throttle's limit.
  *   source scripts/ci/start-ha-cluster.sh
- *   npx tsx bench/background-backfill.ts [--rows 2500000] [--seconds 60] [--pairs 6] [--no-finish] [--batch-size 1000] [--batch-ms 5] [--max-lag-ms 1000] [--sleep-coef 1]
+ *   npx tsx bench/background-backfill.ts [--rows 2500000] [--seconds 60] [--pairs 6] [--no-finish] [--batch-size 1000] [--batch-ms 5] [--max-lag-ms 1000] [--sleep-coef 3]
  * Prints a JSON summary and writes it to bench/results/background-backfill.json.
  */
 import { randomBytes } from 'node:crypto';

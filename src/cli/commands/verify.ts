@@ -11,7 +11,8 @@ export function schemaFileFor(context: CommandContext, flag: string | undefined)
 
 export async function verifyCommand(context: CommandContext, flags: { schemaFile?: string }): Promise<void> {
   const graph = await context.graph();
-  // Read-only apart from a rolled-back smoke write, which a standby skips: verify runs on every node.
+  // Read-only apart from two rolled-back checks (smoke write, privilege probe), which a standby
+  // skips: verify runs on every node of a cluster.
   const report = await context.withDatabase(
     async ({ client, displayUrl }) => ({ displayUrl, ...(await verifyDatabase(client, graph, schemaFileFor(context, flags.schemaFile), context.config)) }),
     { readOnly: true },
