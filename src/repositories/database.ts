@@ -89,12 +89,27 @@ export interface Games {
   main_story: number | null;
   release_date: string | null;
   /**
+   * Which of game_search_buckets holds the game in search order (search_class DESC, title, id); kept by the trigger assign_games_search_bucket
+   */
+  search_bucket: Generated<number>;
+  /**
+   * Popularity class for search_games(): the bit length of the count of active owners, set by refresh_game_search_order()
+   */
+  search_class: Generated<number>;
+  /**
    * Full-text vector of title and description (english), kept by the trigger update_games_search_vector; search_games() ranks on it
    */
   search_vector: string | null;
   steam_app_id: number | null;
   title: string;
   updated_at: Generated<Timestamp | null>;
+}
+
+export interface GameSearchBuckets {
+  bucket: number;
+  first_class: number;
+  first_id: string;
+  first_title: string;
 }
 
 export interface PlaythroughSummary {
@@ -184,6 +199,7 @@ export interface UserSessions {
 export interface DB {
   active_collection: ActiveCollection;
   game_playthrough: GamePlaythrough;
+  game_search_buckets: GameSearchBuckets;
   games: Games;
   playthrough_summary: PlaythroughSummary;
   user_game_collection: UserGameCollection;

@@ -234,7 +234,7 @@ const CHANGED_COLUMNS = IMPORT_COLUMNS.filter((column) => column !== 'igdb_id');
  * scan a pending list afterwards. A larger limit for the import, merged once, measured no faster
  * (bench/import-games-gin.ts, docs/bulk-paths.md), so the import keeps the server's limit.
  */
-const GIN_INDEXES = ['idx_games_search_vector', 'idx_games_title_search'];
+const GIN_INDEXES = ['idx_games_search_keys', 'idx_games_title_search'];
 
 /**
  * games_import → games. Existing games are updated only where a value differs, new ones are

@@ -5,8 +5,8 @@ import { mapErrors, validationError } from './database-errors.js';
 import { withUser } from './row-security.js';
 import { COLUMN_LENGTHS, checkInteger, checkLimit, checkOptionalInteger, checkOptionalText, checkText, checkUuid } from './validate-input.js';
 
-/** A game as the app reads it: without search_vector, which only search_games() needs. */
-export type Game = Omit<Selectable<Games>, 'search_vector'>;
+/** A game as the app reads it: without the search columns, which only search_games() needs. */
+export type Game = Omit<Selectable<Games>, 'search_vector' | 'search_class' | 'search_bucket'>;
 const GAME_COLUMNS = [
   'id', 'igdb_id', 'hltb_id', 'steam_app_id', 'title', 'description', 'cover_image_id', 'release_date', 'main_story', 'main_extra', 'completionist', 'created_at', 'updated_at',
 ] as const satisfies readonly (keyof Game)[];
