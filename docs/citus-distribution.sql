@@ -14,6 +14,7 @@ SET citus.shard_count = 256;
 
 -- Reference tables: a full copy on every node, joined locally with every shard.
 SELECT create_reference_table('public.games');
+SELECT create_reference_table('public.game_search_buckets');
 
 -- Distributed tables, each after the table it is colocated with or references.
 SELECT create_distributed_table('public.user_game_collection', 'user_id', colocate_with => 'none');

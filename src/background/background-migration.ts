@@ -72,13 +72,20 @@ export async function enqueueBackgroundMigrations(client: pg.Client, revision: s
   if (specs.length === 0) return;
   await ensureBackgroundTable(client);
   for (const spec of specs) {
+    // A table with no rows (a new database) has nothing to change: recorded finished at once, so
+    // that no run and no requiring revision waits for it.
     await client.query(
-      `INSERT INTO ${BACKGROUND_TABLE} (name, revision, table_name, key_columns, set_list, where_clause, batch_size)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING`,
+      `INSERT INTO ${BACKGROUND_TABLE} (name, revision, table_name, key_columns, set_list, where_clause, batch_size, status, finished_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN empty THEN 'finished' ELSE 'queued' END, CASE WHEN empty THEN now() END
+         FROM (SELECT NOT EXISTS (SELECT 1 FROM ${quoteName(spec.table)}) AS empty) AS t
+       ON CONFLICT (name) DO NOTHING`,
       [spec.name, revision, spec.table, spec.keyColumns, spec.set, spec.where ?? 'true', spec.batchSize ?? 1000],
     );
   }
 }
+
+/** A table or column name as an SQL identifier. */
+export const quoteName = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 interface Row {
   name: string;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { PlayLaterError } from '../errors.js';
-import { BACKGROUND_TABLE, ensureBackgroundTable, listBackgroundMigrations, unknownMigration, type BackgroundMigration } from './background-migration.js';
+import { BACKGROUND_TABLE, ensureBackgroundTable, listBackgroundMigrations, quoteName, unknownMigration, type BackgroundMigration } from './background-migration.js';
 
 export interface ThrottleSettings {
   /** Pause while any replica's replay_lag (pg_stat_replication on the primary) is above this. */
@@ -58,7 +58,6 @@ export async function throttleReason(client: pg.Client, throttle: ThrottleSettin
   return undefined;
 }
 
-const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * One batch, in one transaction: the next `size` keys after last_key (at most the declared
@@ -79,9 +78,9 @@ async function runOneBatch(client: pg.Client, name: string, size: number | undef
     const limit = Math.min(size ?? current.batch_size, current.batch_size);
     // Short: a batch never waits long behind the app's row locks, nor holds its own for long.
     await client.query(`SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '30s'`);
-    const keys = current.key_columns.map(ident);
+    const keys = current.key_columns.map(quoteName);
     const keyList = keys.join(', ');
-    const table = ident(current.table_name);
+    const table = quoteName(current.table_name);
     const after = current.last_key ? `WHERE (${keyList}) > (${keys.map((_, i) => `$${i + 2}`).join(', ')})` : '';
     // The batch's keys under names of their own, so that the SET list and the condition may name
     // any column of the table, the key columns included (`score = id % 7`), without ambiguity.

@@ -31,6 +31,7 @@ export const CONSTRAINT_RULES: Readonly<Record<string, ConstraintRule>> = {
   user_game_collection_pkey: { code: 'E_CONFLICT', field: 'id', message: 'a collection entry with this id already exists' },
   game_playthrough_pkey: { code: 'E_CONFLICT', field: 'id', message: 'a playthrough with this id already exists' },
   user_sessions_pkey: { code: 'E_CONFLICT', field: 'session_id', message: 'this session already exists' },
+  game_search_buckets_pkey: { code: 'E_CONFLICT', field: 'bucket', message: 'this search bucket already exists (refresh_game_search_order() writes them)' },
   user_game_collection_game_id_fkey: { code: 'E_NOT_FOUND', field: 'game_id', message: 'game_id: no such game' },
   game_playthrough_game_id_fkey: { code: 'E_NOT_FOUND', field: 'game_id', message: 'game_id: no such game' },
   game_playthrough_collection_id_fkey: { code: 'E_NOT_FOUND', field: 'collection_id', message: 'collection_id: no such collection entry' },

@@ -138,8 +138,8 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
           const journal = interrupted.flatMap((run) => run.journal ?? []);
           const leaseId = await takeLease(client, step.revision, step.direction, host, holder, journal, settings.leaseTtlMs);
           await transaction.commit();
+          // Queues the revision's background migrations with its new head.
           const durationMs = await runNonTransactionalStep({ mainClient: client, directUrl: options.directUrl, graph, step, settings, holder, leaseId, interrupted, context });
-          if (step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);
           finish(step, durationMs);
           continue;
         }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { enqueueBackgroundMigrations } from '../background/background-migration.js';
 import { connect, disconnect, urlOf } from '../db/connect.js';
 import { PlayLaterError } from '../errors.js';
 import { revisionRoleSql } from '../security/roles.js';
@@ -74,6 +75,12 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
           const heads = await readHeads(mainClient);
           await writeHeads(mainClient, heads, graph.headsAfter(heads, step.revision.id, step.direction));
           await recordFinished(mainClient, options.leaseId, durationMs);
+          // With the new head, in the same transaction (a crash cannot lose them), and as the owner
+          // role, as a transactional revision queues them: the table is then the owner's either way.
+          if (step.direction === 'up' && step.revision.background.length > 0) {
+            await mainClient.query(revisionRoleSql(settings, 'LOCAL'));
+            await enqueueBackgroundMigrations(mainClient, step.revision.id, step.revision.background);
+          }
         },
         options.holder,
       );

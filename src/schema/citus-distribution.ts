@@ -30,10 +30,11 @@ export interface DistributionPlan {
  * and stats live on one shard and join there. Sessions are distributed by session_id instead:
  * every request looks a session up by its token's hash and knows no user_id yet, so by user_id
  * each lookup would fan out to every shard; only "sign out everywhere" (by user_id) fans out.
- * games is small, read everywhere and joined with every per-user table: a reference table.
+ * games is small, read everywhere and joined with every per-user table: a reference table; so is
+ * game_search_buckets (a few rows, read by the trigger on every insert into games).
  */
 export const DISTRIBUTION_PLAN: DistributionPlan = {
-  referenceTables: ['games'],
+  referenceTables: ['games', 'game_search_buckets'],
   distributedTables: [
     { table: 'user_game_collection', column: 'user_id', colocateWith: 'none' },
     { table: 'game_playthrough', column: 'user_id', colocateWith: 'user_game_collection' },

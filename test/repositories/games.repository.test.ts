@@ -123,7 +123,7 @@ describe('COPY import', () => {
     expect((await searchGames(t.db, { query: 'lighthouse' })).map((game) => game.title)).toEqual(['Changing']);
     // gin_clean_pending_list returns the pages it merged: none are left after the import.
     const pending = await client.query<{ pages: number }>(
-      `SELECT sum(gin_clean_pending_list(name::regclass))::int AS pages FROM unnest(ARRAY['idx_games_search_vector', 'idx_games_title_search']) AS name`,
+      `SELECT sum(gin_clean_pending_list(name::regclass))::int AS pages FROM unnest(ARRAY['idx_games_search_keys', 'idx_games_title_search']) AS name`,
     );
     expect(pending.rows[0]?.pages).toBe(0);
     await client.end();

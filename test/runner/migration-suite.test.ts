@@ -61,6 +61,8 @@ describeOnEachServer('migration suite', (server) => {
     expect(leftovers.rows.map((r) => r.name)).toEqual([
       'alembic_version',
       'alembic_version_pkc',
+      'play_later_background_migrations',
+      'play_later_background_migrations_pkey',
       'play_later_revision_history',
       'play_later_revision_history_id_seq',
       'play_later_revision_history_pkey',
