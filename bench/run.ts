@@ -22,6 +22,7 @@ const LOADERS = {
   'online-index': () => import('./benchmarks/online-index.js'),
   'index-cost': () => import('./benchmarks/index-cost.js'),
   'row-security': () => import('./benchmarks/row-security.js'),
+  search: () => import('./benchmarks/search.js'),
 } satisfies Record<string, () => Promise<{ benchmark: Benchmark }>>;
 type BenchmarkName = keyof typeof LOADERS;
 export const BENCHMARKS = Object.keys(LOADERS) as BenchmarkName[];

@@ -78,6 +78,8 @@ export async function loadRows(url: string, size: DatasetSize, steps: Record<str
     await timed(steps, log, 'drop secondary indexes', () => client.query(indexes.map((index) => `DROP INDEX ${index.name};`).join('\n')));
     await timed(steps, log, 'COPY games', () => copyGames(url, dataset));
     await timed(steps, log, 'COPY collection + playthroughs', () => copyUsers(url, dataset));
+    // Before the indexes: the games' popularity classes and buckets are written without GIN upkeep.
+    await timed(steps, log, 'search order', () => refreshSearchOrder(client));
     await timed(steps, log, 'create indexes', () => createIndexes(url, indexes.map((index) => index.definition)));
     await timed(steps, log, 'stats refresh', () => refreshStatsTable(client));
     await timed(steps, log, 'vacuum analyze', () => client.query(`VACUUM (ANALYZE) ${DATA_TABLES.join(', ')}`));
@@ -174,6 +176,12 @@ async function createIndexes(url: string, definitions: string[]): Promise<void> 
 async function refreshStatsTable(client: pg.Client): Promise<void> {
   const kind = await client.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE oid = to_regclass('public.user_game_stats')`);
   if (kind.rows[0]?.relkind === 'r') await client.query('SELECT refresh_user_stats()');
+}
+
+/** The search order (revision 016): each game's popularity class and bucket, once the collection is in. */
+async function refreshSearchOrder(client: pg.Client): Promise<void> {
+  const exists = await client.query(`SELECT to_regprocedure('public.refresh_game_search_order(boolean)') IS NOT NULL AS exists`);
+  if (exists.rows[0]?.exists) await client.query('SELECT refresh_game_search_order()');
 }
 
 async function readMarker(adminUrl: string, database: string): Promise<Marker | undefined> {
