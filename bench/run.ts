@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [name …] [--size small|full] [--url postgresql://…] [--pairs N] [--runs N] [--results-dir DIR]
+ * npm run bench -- [name …] [--size small|medium|full|dense] [--url postgresql://…] [--pairs N] [--runs N] [--results-dir DIR]
  * Runs the named benchmarks (all by default) on the embedded PostgreSQL 18 of bench/ (data folder
  * .play-later-bench/) or on the server given by --url, prints a table per benchmark and writes
  * bench/results/<size>/<name>.json (and hot-queries.svg).
@@ -47,8 +47,8 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments {
     };
     if (argument === '--size') {
       const size = value();
-      if (size !== 'small' && size !== 'full') throw usage(`Unknown size "${size}".`);
-      parsed.size = size;
+      if (!Object.hasOwn(SIZES, size)) throw usage(`Unknown size "${size}".`);
+      parsed.size = size as SizeName;
     } else if (argument === '--url') parsed.url = value();
     else if (argument === '--pairs') parsed.pairs = positive(argument, value());
     else if (argument === '--runs') parsed.runs = positive(argument, value());
@@ -68,7 +68,7 @@ function positive(flag: string, text: string): number {
 
 function usage(message: string): PlayLaterError {
   return new PlayLaterError('E_USAGE', message, {
-    hint: `Usage: npm run bench -- [${BENCHMARKS.join('|')} …] [--size small|full] [--url postgresql://…] [--pairs N] [--runs N] [--results-dir DIR]`,
+    hint: `Usage: npm run bench -- [${BENCHMARKS.join('|')} …] [--size small|medium|full|dense] [--url postgresql://…] [--pairs N] [--runs N] [--results-dir DIR]`,
   });
 }
 

@@ -427,6 +427,7 @@ CREATE OR REPLACE FUNCTION public.search_games(search_query text, user_id_param 
  RETURNS TABLE(id uuid, title character varying, cover_image_id character varying, release_date date, owned boolean, search_rank real)
  LANGUAGE plpgsql
  STABLE
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 DECLARE
     -- The words plainto_tsquery('english', search_query) would AND together.
@@ -436,6 +437,9 @@ DECLARE
     found UUID[] := '{}';
     tiers SMALLINT[] := '{}';
     batch UUID[];
+    bucket_query TSQUERY;
+    -- The same words unprefixed: is a game of the second tier's bucket a title match (first tier)?
+    title_query TSQUERY := plainto_tsquery('english', coalesce(search_query, ''));
 BEGIN
     IF cardinality(words) = 0 OR wanted = 0 THEN
         RETURN;
@@ -446,19 +450,20 @@ BEGIN
     FOR tier IN REVERSE 2..1 LOOP
         FOR bucket IN 0..last_bucket LOOP
             EXIT WHEN cardinality(found) >= wanted;
+            bucket_query := game_search_query(words, CASE WHEN tier = 2 THEN 't' ELSE 'b' END || bucket);
             IF tier = 2 THEN
                 SELECT array_agg(m.id ORDER BY m.search_class DESC, m.title, m.id) INTO batch
                   FROM (SELECT g.id, g.search_class, g.title
                           FROM games g
-                         WHERE game_search_keys(g.search_bucket, g.title, g.search_vector) @@ game_search_query(words, 't' || bucket)
+                         WHERE game_search_keys(g.search_bucket, g.title, g.search_vector) @@ bucket_query
                          ORDER BY g.search_class DESC, g.title, g.id
                          LIMIT wanted - cardinality(found)) AS m;
             ELSE
                 SELECT array_agg(m.id ORDER BY m.search_class DESC, m.title, m.id) INTO batch
                   FROM (SELECT g.id, g.search_class, g.title
                           FROM games g
-                         WHERE game_search_keys(g.search_bucket, g.title, g.search_vector) @@ game_search_query(words, 'b' || bucket)
-                           AND NOT game_search_keys(g.search_bucket, g.title, g.search_vector) @@ game_search_query(words, 't' || bucket)
+                         WHERE game_search_keys(g.search_bucket, g.title, g.search_vector) @@ bucket_query
+                           AND NOT to_tsvector('english', g.title) @@ title_query
                          ORDER BY g.search_class DESC, g.title, g.id
                          LIMIT wanted - cardinality(found)) AS m;
             END IF;

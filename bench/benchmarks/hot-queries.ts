@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { refreshSeedStatsOnce } from '../baseline/seed-baseline.js';
+import { isFullScale } from '../generate/dataset.js';
 import { Random } from '../generate/random.js';
 import { drawHotQueryChart } from '../hot-queries/chart.js';
 import { explainQuery, serverTimer, type PlanSummary } from '../hot-queries/explain.js';
@@ -65,7 +66,7 @@ export const benchmark: Benchmark = {
       const sample = await sampleUsers(client);
       let seedStatsNote: string | undefined;
       // At full size the seed's view does not fill (the stats benchmark measures that attempt).
-      const refresh = context.size.name === 'full' ? undefined : await refreshSeedStatsOnce(client, context.size.name);
+      const refresh = isFullScale(context.size) ? undefined : await refreshSeedStatsOnce(client, context.size.name);
       if (!refresh || refresh.stoppedBy) seedStatsNote = `the seed's user_game_stats cannot be filled at this size (${refresh?.stoppedBy ?? 'see the stats benchmark'})`;
       const results: HotQueryResult[] = [];
       for (const query of HOT_QUERIES) {
@@ -76,7 +77,7 @@ export const benchmark: Benchmark = {
         const byPhrase = new Map<string, number[]>();
         // A search of common words takes 0.3-1 s at full size on this machine (the seed's, 1-3 s):
         // fewer runs there, or one benchmark would take an hour.
-        const fullSearch = query.kind === 'search' && context.size.name === 'full';
+        const fullSearch = query.kind === 'search' && isFullScale(context.size);
         const runs = fullSearch ? Math.min(context.options.runs, 240) : context.options.runs;
         const baselineRuns = fullSearch ? Math.min(runs, 36) : runs;
         for (let run = 0; run < runs; run += 1) {

@@ -6,7 +6,7 @@ import { createDatabase, type Db } from '../../src/repositories/connection.js';
 import { csvLine, IMPORT_COLUMNS, importGamesCsv } from '../../src/repositories/game-import.js';
 import { upsertGame, type GameInput } from '../../src/repositories/games.repository.js';
 import { startManyPlaythroughs, startPlaythrough, type StartPlaythroughInput } from '../../src/repositories/playthroughs.repository.js';
-import { COLLECTION_COLUMNS, Dataset, GAME_COLUMNS, PLAYTHROUGH_COLUMNS, type Row } from '../generate/dataset.js';
+import { COLLECTION_COLUMNS, Dataset, GAME_COLUMNS, isFullScale, PLAYTHROUGH_COLUMNS, type Row } from '../generate/dataset.js';
 import { median, round } from '../lib/measure.js';
 import type { Benchmark, Measurement } from '../lib/benchmark.js';
 
@@ -146,7 +146,7 @@ export const benchmark: Benchmark = {
     const loaded = await context.dataset();
     const dataset = new Dataset(context.size);
     // Rows per pass: 5,000 at full size, 1,000 at small, never more than 10 x --runs (quick runs stay quick).
-    const count = Math.min(context.size.name === 'full' ? 5_000 : 1_000, context.options.runs * 10);
+    const count = Math.min(isFullScale(context.size) ? 5_000 : 1_000, context.options.runs * 10);
     const client = await connect(loaded.url, { applicationName: 'play-later-bench' });
     const db = createDatabase(loaded.url, { max: 1 });
     const measurements: Measurement[] = [];

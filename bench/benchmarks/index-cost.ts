@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { offlineRevisionSql } from '../../src/runner/offline-sql.js';
+import { isFullScale } from '../generate/dataset.js';
 import { explainQuery, serverTimer } from '../hot-queries/explain.js';
 import { HOT_QUERIES } from '../hot-queries/queries.js';
 import { distribution, median, round, type Distribution } from '../lib/measure.js';
@@ -97,7 +98,7 @@ export const benchmark: Benchmark = {
     const client = await connect(dataset.url, { applicationName: 'play-later-bench' });
     try {
       const diet = await dietStatements();
-      const rows = context.size.name === 'full' ? 20_000 : 5_000;
+      const rows = isFullScale(context.size) ? 20_000 : 5_000;
       const rates: Record<Variant, number[]> = { before: [], after: [] };
       const queries: Record<Variant, Record<string, { ms: number[]; indexes: string[] }>[]> = { before: [], after: [] };
       const queryRuns = Math.max(50, Math.round(context.options.runs / 4));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
+import { isFullScale } from '../generate/dataset.js';
 import { distribution, round } from '../lib/measure.js';
 import { target, type Benchmark, type Measurement } from '../lib/benchmark.js';
 import { BIN, buildCli, PROJECT_ROOT, projectGraph, REVISIONS_DIR } from '../lib/revisions.js';
@@ -80,7 +81,7 @@ export const benchmark: Benchmark = {
       // machine a write can stall without any lock, and this says how long.
       context.log('  control: the writer alone');
       const control = startWriter(writerClient, users, games);
-      await new Promise((resolve) => setTimeout(resolve, context.size.name === 'full' ? 20_000 : 3_000));
+      await new Promise((resolve) => setTimeout(resolve, isFullScale(context.size) ? 20_000 : 3_000));
       const alone = distribution(await control.stop());
       await admin.query(`DELETE FROM user_game_collection WHERE platform LIKE '${WRITER_PLATFORM}%'`);
       details.writerAlone = alone;

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { DEFAULT_ROLE_NAMES, USER_ID_SETTING } from '../../src/security/roles.js';
+import { isFullScale } from '../generate/dataset.js';
 import { serverTimer, summarizePlans, type PlanNode, type PlanSummary } from '../hot-queries/explain.js';
 import { HOT_QUERIES, type HotQuery } from '../hot-queries/queries.js';
 import { distribution, type Distribution } from '../lib/measure.js';
@@ -45,7 +46,7 @@ export const benchmark: Benchmark = {
         const picker = makePicker(sample, 42);
         const times: Record<Variant, number[]> = { owner: [], app: [] };
         const actingFor: number[] = [];
-        const runs = query.kind === 'search' && context.size.name === 'full' ? Math.min(context.options.runs, 240) : context.options.runs;
+        const runs = query.kind === 'search' && isFullScale(context.size) ? Math.min(context.options.runs, 240) : context.options.runs;
         for (let run = 0; run < runs; run += 1) {
           const params = query.params(picker);
           const user = String(userOf(query, params) ?? sample.users[0]);

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
+import { isFullScale } from '../generate/dataset.js';
 import { SEARCH_PHRASES } from '../hot-queries/queries.js';
-import { distribution, type Distribution } from '../lib/measure.js';
+import { distribution, median, round, timeMs, type Distribution } from '../lib/measure.js';
 import type { Benchmark, Measurement } from '../lib/benchmark.js';
 
 /**
@@ -42,7 +43,7 @@ export const benchmark: Benchmark = {
         context.log(`  quality: ${phrase}`);
         phrases.push(await quality(client, phrase));
       }
-      const writes = await writeCost(client, context.size.name === 'full' ? 200 : 100, Math.max(context.options.pairs, 2));
+      const writes = await writeCost(client, isFullScale(context.size) ? 200 : 100, Math.max(context.options.pairs, 2));
       const judged = phrases.filter((phrase) => phrase.matches > 0);
       const meanRecall = round(judged.reduce((sum, phrase) => sum + phrase.recallAt20, 0) / Math.max(judged.length, 1));
       const measurements: Measurement[] = [
@@ -128,9 +129,9 @@ async function writeCost(client: pg.Client, statements: number, pairs: number): 
         if (variant === 'without') await client.query(`DROP TRIGGER assign_games_search_bucket ON games; DROP INDEX idx_games_search_keys`);
         for (let i = 0; i < statements; i += 1) {
           const title = `Bench Game ${pair}-${i} Dark Souls Legend`;
-          times.insert[variant].push(await timed(() => client.query(`INSERT INTO games (title, description) VALUES ($1, 'a new game of the dark kingdom')`, [title])));
+          times.insert[variant].push(await timeMs(() => client.query(`INSERT INTO games (title, description) VALUES ($1, 'a new game of the dark kingdom')`, [title])));
           const id = sample[i % sample.length]!.id;
-          times.update[variant].push(await timed(() => client.query(`UPDATE games SET title = title || ' II' WHERE id = $1`, [id])));
+          times.update[variant].push(await timeMs(() => client.query(`UPDATE games SET title = title || ' II' WHERE id = $1`, [id])));
         }
       } finally {
         await client.query('ROLLBACK');
@@ -143,16 +144,4 @@ async function writeCost(client: pg.Client, statements: number, pairs: number): 
   };
 }
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
-}
-
-const round = (value: number): number => Math.round(value * 100) / 100;
 const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}

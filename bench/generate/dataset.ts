@@ -6,7 +6,7 @@ import { countsPerUser } from './skew.js';
 export const GENERATOR_VERSION = 1;
 const SEED = 773_413_995;
 
-export type SizeName = 'small' | 'full';
+export type SizeName = 'small' | 'medium' | 'full' | 'dense';
 
 export interface DatasetSize {
   name: SizeName;
@@ -17,12 +17,24 @@ export interface DatasetSize {
   playthroughs: number;
   heaviestUser: number;
   p999User: number;
+  /**
+   * 'dense': another vocabulary for the same shape of catalogue: 500 filler words instead of
+   * 30,000 (many ties, every filler word in ~8 % of descriptions) and the word "game" in every
+   * description, so that no search design passes by luck of the vocabulary.
+   */
+  vocabulary?: 'dense';
 }
 
 export const SIZES: Record<SizeName, DatasetSize> = {
   small: { name: 'small', games: 10_000, users: 1_000, collectionRows: 25_000, playthroughs: 25_000, heaviestUser: 540, p999User: 270 },
+  /** A tenth of full: how a query's cost grows with the catalogue (search: 100k vs 1M games). */
+  medium: { name: 'medium', games: 100_000, users: 10_000, collectionRows: 250_000, playthroughs: 250_000, heaviestUser: 5_400, p999User: 800 },
   full: { name: 'full', games: 1_000_000, users: 100_000, collectionRows: 2_500_000, playthroughs: 2_500_000, heaviestUser: 54_000, p999User: 800 },
+  dense: { name: 'dense', games: 1_000_000, users: 100_000, collectionRows: 2_500_000, playthroughs: 2_500_000, heaviestUser: 54_000, p999User: 800, vocabulary: 'dense' },
 };
+
+/** A million games: the benchmarks take their full-size bounds and run counts. */
+export const isFullScale = (size: DatasetSize): boolean => size.games >= 1_000_000;
 
 export const PLATFORMS = ['PS5', 'Steam', 'Switch', 'Xbox', 'PS4', 'PC', 'Epic', 'GOG'] as const;
 const PLATFORM_WEIGHTS = cumulativeWeights([30, 28, 18, 12, 5, 4, 2, 1]);
@@ -74,11 +86,12 @@ function isoTime(ms: number): string {
 
 /** The catalogue and the users of one size; every row comes out the same on every run. */
 export class Dataset {
-  readonly vocabulary = new Vocabulary();
+  readonly vocabulary: Vocabulary;
   /** Collection rows per user index (user 0 is the heaviest). */
   readonly countsByUser: number[];
 
   constructor(readonly size: DatasetSize) {
+    this.vocabulary = new Vocabulary(size.vocabulary === 'dense' ? 500 : 30_000);
     this.countsByUser = countsPerUser({
       users: size.users,
       totalRows: size.collectionRows,
@@ -98,7 +111,7 @@ export class Dataset {
     }
     if (random.chance(0.1)) title += ` ${random.between(2, 7)}`;
     const descriptionWords = random.chance(0.05) ? random.between(250, 400) : Math.round(Math.exp(Math.log(45) + 0.5 * random.normal()));
-    const description = Array.from({ length: Math.max(5, descriptionWords) }, () => words.word(random)).join(' ');
+    const description = `${this.size.vocabulary === 'dense' ? 'game ' : ''}${Array.from({ length: Math.max(5, descriptionWords) }, () => words.word(random)).join(' ')}`;
     const mainStory = random.chance(0.8) ? random.between(2, 80) : null;
     const released = EPOCH_END - random.int(40 * 365) * DAY;
     const created = EPOCH_END - random.int(900) * DAY;

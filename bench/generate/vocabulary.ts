@@ -34,11 +34,12 @@ export class Vocabulary {
   readonly filler: string[];
   private readonly themeCumulative: number[];
 
-  constructor() {
+  /** `fillerWords`: how many long-tail words (30,000; the dense data set has 500). */
+  constructor(fillerWords = 30_000) {
     const random = new Random(20240315);
     const seen = new Set<string>(THEME_WORDS);
     this.filler = [];
-    while (this.filler.length < 30_000) {
+    while (this.filler.length < fillerWords) {
       let word = '';
       const syllables = 2 + random.int(3);
       for (let i = 0; i < syllables; i += 1) word += random.pick(SYLLABLES);
