@@ -303,7 +303,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql.raw(`DO $$
 DECLARE
     app_role TEXT := COALESCE(NULLIF(current_setting('play_later.app_role', true), ''), 'play_later_app');
+    readonly_role TEXT := COALESCE(NULLIF(current_setting('play_later.readonly_role', true), ''), 'play_later_readonly');
 BEGIN
+    -- The read-only role may run search_games (revision 013), so it needs what search_games calls.
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = readonly_role) THEN
+        EXECUTE format('GRANT EXECUTE ON FUNCTION game_search_keys(smallint, varchar, tsvector), game_search_query(text[], text) TO %I', readonly_role);
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = app_role) THEN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION refresh_game_search_order(boolean), game_owner_class(uuid) FROM %I', app_role);
         -- The app reads the bounds (its inserts' trigger does); only the refresh writes them.

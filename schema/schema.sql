@@ -590,9 +590,11 @@ GRANT EXECUTE ON FUNCTION game_search_class(owners bigint) TO play_later_app;
 
 ALTER FUNCTION game_search_keys(bucket smallint, title character varying, search_vector tsvector) OWNER TO play_later_owner;
 GRANT EXECUTE ON FUNCTION game_search_keys(bucket smallint, title character varying, search_vector tsvector) TO play_later_app;
+GRANT EXECUTE ON FUNCTION game_search_keys(bucket smallint, title character varying, search_vector tsvector) TO play_later_readonly;
 
 ALTER FUNCTION game_search_query(words text[], prefix text) OWNER TO play_later_owner;
 GRANT EXECUTE ON FUNCTION game_search_query(words text[], prefix text) TO play_later_app;
+GRANT EXECUTE ON FUNCTION game_search_query(words text[], prefix text) TO play_later_readonly;
 
 ALTER FUNCTION games_search_bucket_assign() OWNER TO play_later_owner;
 GRANT EXECUTE ON FUNCTION games_search_bucket_assign() TO play_later_app;

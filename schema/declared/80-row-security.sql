@@ -32,6 +32,7 @@ ALTER VIEW playthrough_summary SET (security_invoker = true);
 REVOKE INSERT, UPDATE, DELETE ON active_collection, playthrough_summary FROM play_later_app;
 
 GRANT EXECUTE ON FUNCTION search_games(TEXT, VARCHAR, INTEGER) TO play_later_readonly;
+GRANT EXECUTE ON FUNCTION game_search_keys(SMALLINT, VARCHAR, TSVECTOR), game_search_query(TEXT[], TEXT) TO play_later_readonly;
 
 -- The search order's maintenance is the owner's: the refresh reads every user's collection.
 REVOKE EXECUTE ON FUNCTION refresh_game_search_order(BOOLEAN), game_owner_class(UUID) FROM play_later_app;

@@ -99,6 +99,11 @@ describeOnEachServer('least privilege, as the app and read-only roles', (server)
       'SELECT * FROM play_later_revision_history',
       'DELETE FROM play_later_revision_history',
       'SET ROLE play_later_owner',
+      // The search order's upkeep reads every user's collection: the owner's job (revision 016).
+      'SELECT refresh_game_search_order()',
+      'SELECT game_owner_class(gen_random_uuid())',
+      "UPDATE game_search_buckets SET first_title = 'rogue'",
+      'DELETE FROM game_search_buckets',
     ];
     const outcomes = await inTransaction(app, A, async () => {
       const found: Record<string, string> = {};
@@ -180,6 +185,7 @@ describeOnEachServer('least privilege, as the app and read-only roles', (server)
         'DELETE FROM games',
         ...PER_USER_TABLES.flatMap((table) => [`UPDATE ${table} SET user_id = user_id`, `DELETE FROM ${table}`, `TRUNCATE ${table}`]),
         'SELECT refresh_user_stats()',
+        'SELECT refresh_game_search_order()',
         'SELECT cleanup_expired_sessions()',
         'SELECT * FROM user_sessions',
         'CREATE TABLE rogue (id integer)',
@@ -189,6 +195,8 @@ describeOnEachServer('least privilege, as the app and read-only roles', (server)
       for (const statement of writes) outcomes[statement] = await outcome(readonly, statement);
       expect(outcomes).toEqual(Object.fromEntries(writes.map((statement) => [statement, '42501'])));
     });
+    // It searches (analytics), every user's `owned` readable.
+    expect((await readonly.query("SELECT title, owned FROM search_games('hollow', $1)", [A])).rows).toEqual([{ title: 'Hollow Knight', owned: true }]);
   });
 });
 
