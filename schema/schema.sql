@@ -190,7 +190,7 @@ CREATE INDEX idx_games_created_at ON public.games USING btree (created_at);
 
 CREATE INDEX idx_games_release_date ON public.games USING btree (release_date);
 
-CREATE INDEX idx_games_search_keys ON public.games USING gin (game_search_keys(search_bucket, title, search_vector));
+CREATE INDEX idx_games_search_keys ON public.games USING gin (game_search_keys(search_bucket, title, search_vector)) WITH (fastupdate=off);
 
 CREATE INDEX idx_games_title_search ON public.games USING gin (to_tsvector('english'::regconfig, (title)::text));
 

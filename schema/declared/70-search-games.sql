@@ -125,7 +125,8 @@ $$;
 
 COMMENT ON TABLE game_search_buckets IS 'The first game (in search order: search_class DESC, title, id) of each search bucket, written by refresh_game_search_order()';
 
-CREATE INDEX idx_games_search_keys ON games USING gin (game_search_keys(search_bucket, title, search_vector));
+-- No pending list (fastupdate off): a search scans the index once per bucket.
+CREATE INDEX idx_games_search_keys ON games USING gin (game_search_keys(search_bucket, title, search_vector)) WITH (fastupdate = off);
 
 -- One row per game; owned = the user has an active collection row for it. search_rank is
 -- 100 x tier (2: title, 1: description) + search_class.

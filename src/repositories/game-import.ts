@@ -229,10 +229,12 @@ function decodeOrFindBadLine(bytes: Buffer, encoding: string, atStart: boolean, 
 
 const CHANGED_COLUMNS = IMPORT_COLUMNS.filter((column) => column !== 'igdb_id');
 /**
- * The GIN indexes of games. New rows' entries go to each index's pending list (fastupdate), merged
- * every gin_pending_list_limit (4 MB); the import merges what is left at the end, so searches do not
- * scan a pending list afterwards. A larger limit for the import, merged once, measured no faster
- * (bench/import-games-gin.ts, docs/bulk-paths.md), so the import keeps the server's limit.
+ * The GIN indexes of games. idx_games_title_search keeps a pending list (fastupdate): new rows'
+ * entries go there, merged every gin_pending_list_limit (4 MB); the import merges what is left at
+ * the end, so no query scans a pending list afterwards. A larger limit for the import, merged once,
+ * measured no faster (bench/import-games-gin.ts, docs/bulk-paths.md). idx_games_search_keys has
+ * none (fastupdate off, revision 016): its entries go straight into the tree, and the merge finds
+ * nothing there.
  */
 const GIN_INDEXES = ['idx_games_search_keys', 'idx_games_title_search'];
 
