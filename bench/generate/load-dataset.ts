@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { connect, disconnect } from '../../src/db/connect.js';
+import type { Database } from '../../src/repositories/connection.js';
+import { refreshSearchOrder } from '../../src/repositories/games.repository.js';
+import { kyselyOn } from '../../src/runner/single-connection-kysely.js';
 import { createDatabase, type BenchServer } from '../lib/bench-server.js';
 import { installSeedBaseline } from '../baseline/seed-baseline.js';
 import { projectGraph, upgradeDatabase } from '../lib/revisions.js';
@@ -79,7 +83,7 @@ export async function loadRows(url: string, size: DatasetSize, steps: Record<str
     await timed(steps, log, 'COPY games', () => copyGames(url, dataset));
     await timed(steps, log, 'COPY collection + playthroughs', () => copyUsers(url, dataset));
     // Before the indexes: the games' popularity classes and buckets are written without GIN upkeep.
-    await timed(steps, log, 'search order', () => refreshSearchOrder(client));
+    await timed(steps, log, 'search order', () => refreshSearchOrder(kyselyOn(client) as Kysely<Database>));
     await timed(steps, log, 'create indexes', () => createIndexes(url, indexes.map((index) => index.definition)));
     await timed(steps, log, 'stats refresh', () => refreshStatsTable(client));
     await timed(steps, log, 'vacuum analyze', () => client.query(`VACUUM (ANALYZE) ${DATA_TABLES.join(', ')}`));
@@ -176,12 +180,6 @@ async function createIndexes(url: string, definitions: string[]): Promise<void> 
 async function refreshStatsTable(client: pg.Client): Promise<void> {
   const kind = await client.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE oid = to_regclass('public.user_game_stats')`);
   if (kind.rows[0]?.relkind === 'r') await client.query('SELECT refresh_user_stats()');
-}
-
-/** The search order (revision 016): each game's popularity class and bucket, once the collection is in. */
-async function refreshSearchOrder(client: pg.Client): Promise<void> {
-  const exists = await client.query(`SELECT to_regprocedure('public.refresh_game_search_order(boolean)') IS NOT NULL AS exists`);
-  if (exists.rows[0]?.exists) await client.query('SELECT refresh_game_search_order()');
 }
 
 async function readMarker(adminUrl: string, database: string): Promise<Marker | undefined> {

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { kyselyOn } from '../runner/single-connection-kysely.js';
 import type { Database } from '../repositories/connection.js';
 import { IMPORT_COLUMNS, csvLine, importGamesCsv } from '../repositories/game-import.js';
+import { refreshSearchOrder } from '../repositories/games.repository.js';
 import { refreshStatsOfUsers } from '../repositories/stats.repository.js';
 import { DEMO_USERS, demoDataSet } from './demo-data-set.js';
 import { plural } from '../plural.js';
@@ -18,7 +19,7 @@ export interface DemoLoadResult {
 /**
  * Loads the demo data set; idempotent: games are upserted by igdb_id (through the COPY import),
  * collection entries and playthroughs have stable ids and are only added when missing, and the
- * demo users' stats are refreshed.
+ * demo users' stats and the search order are refreshed.
  */
 export async function loadDemoData(client: pg.Client, log: (line: string) => void = () => undefined): Promise<DemoLoadResult> {
   const data = demoDataSet();
@@ -43,6 +44,8 @@ export async function loadDemoData(client: pg.Client, log: (line: string) => voi
       .onConflict((conflict) => conflict.columns(['user_id', 'id']).doNothing()) // the primary key since 014
       .executeTakeFirst();
     await refreshStatsOfUsers(trx, DEMO_USERS.map((user) => user.id));
+    // The owners just added make games popular: search_games orders by it.
+    await refreshSearchOrder(trx);
     const result = {
       games: data.games.length,
       collectionAdded: Number(collection.numInsertedOrUpdatedRows ?? 0n),

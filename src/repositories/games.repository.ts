@@ -102,3 +102,13 @@ async function rejectEmptyQuery(db: Db, query: string): Promise<void> {
     .executeTakeFirstOrThrow();
   if (nodes === 0) throw validationError('query', `query "${query}" has only stop words (or no words): it matches nothing; search for a title word`);
 }
+
+/**
+ * Recomputes every game's popularity class (active owners) and the search buckets, writing only
+ * the games that changed (refresh_game_search_order(), revision 016); returns how many. The
+ * schema owner's job (or a member's): the app role may not, the function counts every user's rows.
+ */
+export const refreshSearchOrder = mapErrors(async (db: Db): Promise<number> => {
+  const { rows } = await sql<{ changed: string }>`SELECT refresh_game_search_order() AS changed`.execute(db);
+  return Number(rows[0]?.changed ?? 0);
+});

@@ -33,6 +33,13 @@ describe('data commands', () => {
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, games: DEMO_GAME_COUNT, users: 4, collectionAdded: 167, playthroughsAdded: 106 });
     expect(await counts()).toEqual({ games: 300, collection: 167, playthroughs: 106 });
+    // The search order knows the owners just added (refresh_game_search_order, revision 016).
+    const client = await database.connect();
+    const { rows } = await client.query(
+      `SELECT count(*) FILTER (WHERE search_class <> game_owner_class(id))::int AS stale, count(*) FILTER (WHERE search_class > 0)::int AS owned FROM games`,
+    );
+    expect(rows[0]).toMatchObject({ stale: 0, owned: expect.any(Number) });
+    expect(rows[0].owned).toBeGreaterThan(0);
     const again = await cli(['--json', 'demo-data']);
     expect(JSON.parse(again.stdout)).toMatchObject({ collectionAdded: 0, playthroughsAdded: 0 });
     expect(await counts()).toEqual({ games: 300, collection: 167, playthroughs: 106 });
