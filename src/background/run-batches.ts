@@ -58,7 +58,6 @@ export async function throttleReason(client: pg.Client, throttle: ThrottleSettin
   return undefined;
 }
 
-
 /**
  * One batch, in one transaction: the next `size` keys after last_key (at most the declared
  * batch_size), the UPDATE of those that still match `where`, and the progress row, committed
