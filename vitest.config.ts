@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 const UNIT_FILES = [
   'test/docs/**/*.test.ts',
   'test/db/mask-secrets.test.ts',
+  'test/package/cli-bundle.test.ts',
   'test/platform-binaries.test.ts',
   'test/runner/revision-graph.test.ts',
 ];

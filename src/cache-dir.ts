@@ -1,8 +1,19 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: one folder up from src/cache-dir.ts and dist/cache-dir.js alike. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package root: the nearest folder holding package.json above this module, wherever the build
+ * put it (src/cache-dir.ts, dist/cache-dir.js, or a chunk of the CLI bundle in dist/cli-bundle/).
+ */
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let folder = from; ; folder = path.dirname(folder)) {
+    if (existsSync(path.join(folder, 'package.json'))) return folder;
+    if (path.dirname(folder) === folder) return path.resolve(from, '..');
+  }
+}
 
 /**
  * The package's cache (compiled revisions, the revision manifest, the initialised scratch cluster):

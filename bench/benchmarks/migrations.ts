@@ -10,6 +10,7 @@ import { asScript, BIN, buildCli, PROJECT_ROOT, recordRevisionSql, SEED_HEAD, ty
 const NODE_PG_MIGRATE = path.join(PROJECT_ROOT, 'node_modules', 'node-pg-migrate', 'bin', 'node-pg-migrate.js');
 const KYSELY_MIGRATE = path.join(PROJECT_ROOT, 'bench', 'peers', 'kysely-migrate.mjs');
 const DRIZZLE_MIGRATE = path.join(PROJECT_ROOT, 'bench', 'peers', 'drizzle-migrate.mjs');
+const PG_SELECT_ONE = path.join(PROJECT_ROOT, 'bench', 'peers', 'pg-select-one.mjs');
 /** The peers ours is held against; drizzle-orm's migrator has no down, so it is left out of the downgrade. */
 const PEERS = ['node-pg-migrate', 'kysely Migrator', 'drizzle-orm migrator'] as const;
 const UP_ONLY = new Set<string>(['drizzle-orm migrator']);
@@ -134,9 +135,10 @@ export const benchmark: Benchmark = {
       const up = await compare(context, list, 'up', async () => undefined);
       context.log('  downgrade base');
       const down = await compare(context, list.filter((tool) => !UP_ONLY.has(tool.name)), 'down', applyUp);
-      context.log('  no-op upgrade at head, side by side with node -e 0');
+      context.log('  no-op upgrade at head, side by side with node -e 0 and pg connect + SELECT 1');
       const nodeAlone: Tool = { name: 'node -e 0', command: () => [process.execPath, '-e', '0'] };
-      const noop = await compare(context, [...list, nodeAlone], 'noop', applyUp);
+      const pgFloor: Tool = { name: 'pg connect + SELECT 1', command: () => [process.execPath, PG_SELECT_ONE] };
+      const noop = await compare(context, [...list, nodeAlone, pgFloor], 'noop', applyUp);
       const startup = await startupBreakdown(context.options.pairs);
       details.fiveRevisions = { up, down, noop };
       details.startupMs = startup;
@@ -155,7 +157,9 @@ export const benchmark: Benchmark = {
       const nodeTimes = noop['node -e 0']!;
       const noopRatio = pairedRatio(noopOurs, nodeTimes);
       measurements.push({ name: 'no-op upgrade at head vs node -e 0', value: round(median(noopOurs), 1), unit: 'ms', baseline: round(median(nodeTimes), 1), baselineLabel: 'node -e 0', ratio: noopRatio, ...target(noopRatio, 1.5, 'ratio <= 1.5') });
-      for (const name of PEERS) measurements.push({ name: `no-op: ${name}`, value: round(median(noop[name]!), 1), unit: 'ms', ratio: pairedRatio(noop[name]!, nodeTimes), note: 'ratio vs node -e 0' });
+      for (const name of [...PEERS, pgFloor.name]) measurements.push({ name: `no-op: ${name}`, value: round(median(noop[name]!), 1), unit: 'ms', ratio: pairedRatio(noop[name]!, nodeTimes), note: 'ratio vs node -e 0' });
+      const pgTimes = noop[pgFloor.name]!;
+      measurements.push({ name: 'no-op upgrade at head vs pg connect + SELECT 1 (floor of a Node tool)', value: round(median(noopOurs), 1), unit: 'ms', baseline: round(median(pgTimes), 1), baselineLabel: pgFloor.name, ratio: pairedRatio(noopOurs, pgTimes) });
       measurements.push({ name: 'CLI start-up (--help) vs node -e 0', value: startup['play-later-db --help']!, unit: 'ms', baseline: startup['node -e 0']!, baselineLabel: 'node -e 0', ratio: round(startup['play-later-db --help']! / startup['node -e 0']!, 2) });
 
       const headUp = await recordRevisionSql('up', 'heads');

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Migrator, loadRevisionGraph, type Direction, type RevisionContext, type RevisionGraph } from '../../src/runner/migrator.js';
 import { capturingKysely, OfflineUnsupported } from '../../src/runner/offline-kysely.js';
@@ -12,12 +11,7 @@ export const SEED_HEAD = '005_add_database_views';
 
 /** The installed bin runs dist/: benchmarks that run it build it first when a source is newer. */
 export function buildCli(): void {
-  const built = path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
-  const newest = (folder: string): number =>
-    Math.max(0, ...readdirSync(folder, { withFileTypes: true }).map((entry) => (entry.isDirectory() ? newest(path.join(folder, entry.name)) : statSync(path.join(folder, entry.name)).mtimeMs)));
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(path.join(PROJECT_ROOT, 'src'))) return;
-  const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), '--if-stale'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
 }
 

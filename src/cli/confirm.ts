@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { PlayLaterError } from '../errors.js';
 import type { CliIo } from './io.js';
 import type { Output } from './output.js';
@@ -22,6 +21,7 @@ export async function confirmDestructive(output: Output, confirmation: Confirmat
     throw new PlayLaterError('E_CONFIRMATION_REQUIRED', `${confirmation.danger}; nothing was changed: this needs a confirmation.`, { hint });
   }
   output.log('warn', confirmation.danger);
+  const { createInterface } = await import('node:readline/promises'); // only when asking: start-up counts
   const terminal = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
   try {
     const answer = await terminal.question('Continue? [y/N] ');

@@ -1,13 +1,14 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { PACKAGE_ROOT } from '../cache-dir.js';
 import { maskProcessTitle, maskUrl } from '../db/database-url.js';
 import type { CommandContext, GlobalOptions } from './command-context.js';
 import type { BackgroundFlags } from './commands/background.js';
 import { processIo, type CliIo } from './io.js';
 import { Output, detectTerminal } from './output.js';
 
-/** package.json is two folders up from both src/cli/ and dist/cli/. */
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const SCRATCH_URL_HELP = 'admin URL of a server where scratch databases may be created (default: a throw-away embedded server)';
 

@@ -3,7 +3,7 @@ import type { Config } from '../config/resolve-config.js';
 import { connect, disconnect } from './connect.js';
 import './date-values.js'; // DATE as stored, in every time zone
 import { displayDatabaseUrl, maskSecrets, parseDatabaseUrl } from './database-url.js';
-import { EMBEDDED_DATABASE, startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
+import type { EmbeddedServer } from './embedded-server.js';
 import { findServedServer } from './served-server.js';
 
 export interface SessionOptions {
@@ -43,6 +43,7 @@ export async function withDatabase<T>(config: Config, options: SessionOptions, w
     } else if (served) {
       url = served.url;
     } else {
+      const { EMBEDDED_DATABASE, startEmbeddedServer } = await import('./embedded-server.js'); // not loaded when a URL is given
       embedded = await startEmbeddedServer({ dataDir: config.dataDir, database: EMBEDDED_DATABASE, log: options.log });
       url = embedded.urlFor(EMBEDDED_DATABASE);
     }

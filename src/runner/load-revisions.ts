@@ -1,13 +1,20 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CACHE_DIR } from '../cache-dir.js';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { PLACEHOLDER_MARKER, toRevision, type Revision, type RevisionModule } from './revision.js';
 
 // Revision modules compiled on demand live in the package's cache, so they resolve `kysely` from its node_modules.
 const COMPILED_DIR = path.join(CACHE_DIR, 'revisions');
+/**
+ * A revision must use the kysely the runner uses (one copy: the runner hands it a Kysely). The CLI
+ * bundle holds its own kysely, one file instead of about 300 modules (scripts/build.mjs), and
+ * exposes it as dist/cli-bundle/kysely.js: run from the bundle, revisions are compiled to import
+ * that file. Run from dist/ or src/ (the library, the tests), they import kysely from node_modules.
+ */
+const BUNDLED_KYSELY = bundledKysely();
 /** What each revision file declares besides up and down, keyed by the sha256 of its text (see loadRevisions). */
 const MANIFEST_FILE = path.join(CACHE_DIR, 'revision-manifest.json');
 const MANIFEST_VERSION = 1;
@@ -106,12 +113,14 @@ async function importRevision(source: RevisionSource): Promise<Record<string, un
 }
 
 async function compile(source: RevisionSource): Promise<string> {
-  const target = path.join(COMPILED_DIR, `${source.checksum}.mjs`);
+  const target = path.join(COMPILED_DIR, `${source.checksum}${BUNDLED_KYSELY ? '.cli' : ''}.mjs`);
   if (existsSync(target)) return target;
   const esbuild = await import('esbuild');
   let code: string;
   try {
     code = esbuild.transformSync(source.source, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: source.file }).code;
+    // esbuild prints every import with double quotes: `from "kysely"`, `import("kysely")`.
+    if (BUNDLED_KYSELY) code = code.replace(/(\bfrom\s*|\bimport\s*\(\s*)"kysely"/g, `$1${JSON.stringify(BUNDLED_KYSELY)}`);
   } catch (error) {
     throw new PlayLaterError('E_REVISION_LOAD', `Revision file ${source.file} does not compile: ${messageOf(error)}`, {
       cause: error,
@@ -122,6 +131,12 @@ async function compile(source: RevisionSource): Promise<string> {
   mkdirSync(COMPILED_DIR, { recursive: true });
   writeAtomically(target, code);
   return target;
+}
+
+function bundledKysely(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const file = path.join(here, 'kysely.js');
+  return path.basename(here) === 'cli-bundle' && existsSync(file) ? pathToFileURL(file).href : undefined;
 }
 
 /** An unreadable or foreign manifest is an empty one: every revision is then imported once. */

@@ -7,8 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/template-databases.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-/** Packages and compiled project files a command resolves (ES modules; pg's own CommonJS files are not seen). */
-function importsOf(args: string[], databaseUrl = ''): { packages: string[]; own: string[]; status: number | null; compiledRevisions: number } {
+const BUNDLE = path.join(PROJECT_ROOT, 'dist', 'cli-bundle');
+/** The bin runs the CLI bundle (scripts/build.mjs); which source modules each of its files holds. */
+const bundled = (): Record<string, string[]> => JSON.parse(readFileSync(path.join(BUNDLE, 'modules.json'), 'utf8')) as Record<string, string[]>;
+/** Our runtime dependencies: what "packages loaded" counts (pg's own dependencies come with pg). */
+const DEPENDENCIES = new Set(Object.keys((JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies));
+
+/**
+ * Dependencies and compiled project files a command loads: the files it resolves, each file of the
+ * bundle standing for the modules it holds.
+ */
+function importsOf(args: string[], databaseUrl = ''): { packages: string[]; fromNodeModules: string[]; own: string[]; status: number | null; compiledRevisions: number } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'plt-imports-'));
   const record = path.join(dir, 'imports.txt');
   const run = spawnSync(
@@ -16,19 +25,23 @@ function importsOf(args: string[], databaseUrl = ''): { packages: string[]; own:
     ['--import', path.join(PROJECT_ROOT, 'test', 'support', 'record-imports.mjs'), path.join(PROJECT_ROOT, 'bin', 'play-later-db.js'), ...args],
     { encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl, RECORD_IMPORTS_FILE: record } },
   );
-  const urls = readFileSync(record, 'utf8')
+  const chunks = bundled();
+  const files = readFileSync(record, 'utf8')
     .split('\n')
     .filter((url) => url.startsWith('file:'))
     .map((url) => decodeURIComponent(new URL(url).pathname));
+  const packageOf = (file: string): string => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)![1]!;
+  const fromNodeModules = [...new Set(files.filter((file) => file.includes('/node_modules/') && !file.includes('/node_modules/.cache/')).map(packageOf))].sort();
+  const urls = files.flatMap((file) => (path.dirname(file) === BUNDLE ? (chunks[path.basename(file)] ?? []).map((input) => path.join(PROJECT_ROOT, input)) : [file]));
   rmSync(dir, { recursive: true, force: true });
-  const packages = new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)![1]!));
+  const packages = new Set(urls.filter((u) => u.includes('/node_modules/')).map(packageOf).filter((name) => DEPENDENCIES.has(name)));
   const own = new Set(urls.filter((u) => u.startsWith(path.join(PROJECT_ROOT, 'dist'))).map((u) => path.relative(path.join(PROJECT_ROOT, 'dist'), u)));
   // Revision modules are imported from their compiled copies (load-revisions.ts).
   const compiledRevisions = urls.filter((u) => u.includes('/.cache/play-later-db/revisions/')).length;
-  return { packages: [...packages].sort(), own: [...own].sort(), status: run.status, compiledRevisions };
+  return { packages: [...packages].sort(), fromNodeModules, own: [...own].sort(), status: run.status, compiledRevisions };
 }
 
-const SHELL = ['cli/io.js', 'cli/main.js', 'cli/output.js', 'db/database-url.js', 'errors.js'];
+const SHELL = ['cache-dir.js', 'cli/io.js', 'cli/main.js', 'cli/output.js', 'db/database-url.js', 'errors.js'];
 
 describe('start-up', () => {
   it('--help loads only commander and the CLI shell (no pg, no runner, no embedded server)', () => {
@@ -77,6 +90,8 @@ describe('start-up', () => {
       expect(loaded.packages).toEqual(expect.arrayContaining(['commander', 'kysely', 'pg']));
       expect(loaded.own).toContain('runner/executor.js');
       expect(loaded.compiledRevisions).toBe(1);
+      // One kysely: the revision imports the bundle's copy, the one the runner hands it a Kysely from.
+      expect(loaded.fromNodeModules).not.toContain('kysely');
     });
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -49,16 +49,5 @@ export async function teardown(): Promise<void> {
  * newer than the build, so `npx vitest run` after editing src/ never tests a stale CLI.
  */
 function rebuildIfStale(): void {
-  const newest = (folder: string): number =>
-    Math.max(0, ...readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => statSync(path.join(entry.parentPath, entry.name)).mtimeMs));
-  const built = path.join(PROJECT_ROOT, 'dist');
-  let builtAt = 0;
-  try {
-    builtAt = newest(built);
-  } catch {
-    // no dist/ yet
-  }
-  if (builtAt >= newest(path.join(PROJECT_ROOT, 'src'))) return;
-  process.stderr.write('dist/ is older than src/: rebuilding the CLI (tsc -p tsconfig.build.json)\n');
-  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), '--if-stale'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
 }
