@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { PlayLaterError } from '../errors.js';
+import { sqlLiteral } from '../runner/sql-literal.js';
 
 export const BACKGROUND_TABLE = 'play_later_background_migrations';
 
@@ -67,21 +68,30 @@ export async function ensureBackgroundTable(client: pg.Client): Promise<void> {
   await client.query(CREATE_TABLE_SQL);
 }
 
-/** Records a revision's declared migrations (in the revision's own transaction when it has one). */
-export async function enqueueBackgroundMigrations(client: pg.Client, revision: string, specs: readonly BackgroundMigrationSpec[]): Promise<void> {
-  if (specs.length === 0) return;
-  await ensureBackgroundTable(client);
-  for (const spec of specs) {
-    // A table with no rows (a new database) has nothing to change: recorded finished at once, so
-    // that no run and no requiring revision waits for it.
-    await client.query(
-      `INSERT INTO ${BACKGROUND_TABLE} (name, revision, table_name, key_columns, set_list, where_clause, batch_size, status, finished_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN empty THEN 'finished' ELSE 'queued' END, CASE WHEN empty THEN now() END
+/**
+ * The statements that record a revision's declared migrations: sent by the runner in the
+ * transaction of the revision's new head, and written into offline SQL (`--sql`) at the same place.
+ * A table with no rows (a new database) has nothing to change: its migration is recorded finished
+ * at once, so that no run and no requiring revision waits for it.
+ */
+export function enqueueStatements(revision: string, specs: readonly BackgroundMigrationSpec[]): string[] {
+  if (specs.length === 0) return [];
+  return [
+    CREATE_TABLE_SQL,
+    ...specs.map(
+      (spec) =>
+        `INSERT INTO ${BACKGROUND_TABLE} (name, revision, table_name, key_columns, set_list, where_clause, batch_size, status, finished_at)
+       SELECT ${[spec.name, revision, spec.table].map(sqlLiteral).join(', ')}, ARRAY[${spec.keyColumns.map(sqlLiteral).join(', ')}]::text[], ${sqlLiteral(spec.set)}, ${sqlLiteral(spec.where ?? 'true')}, ${sqlLiteral(spec.batchSize ?? 1000)},
+              CASE WHEN empty THEN 'finished' ELSE 'queued' END, CASE WHEN empty THEN now() END
          FROM (SELECT NOT EXISTS (SELECT 1 FROM ${quoteName(spec.table)}) AS empty) AS t
        ON CONFLICT (name) DO NOTHING`,
-      [spec.name, revision, spec.table, spec.keyColumns, spec.set, spec.where ?? 'true', spec.batchSize ?? 1000],
-    );
-  }
+    ),
+  ];
+}
+
+/** Records a revision's declared migrations (in the revision's own transaction when it has one). */
+export async function enqueueBackgroundMigrations(client: pg.Client, revision: string, specs: readonly BackgroundMigrationSpec[]): Promise<void> {
+  for (const statement of enqueueStatements(revision, specs)) await client.query(statement);
 }
 
 /** A table or column name as an SQL identifier. */

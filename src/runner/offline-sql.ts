@@ -1,3 +1,4 @@
+import { enqueueStatements } from '../background/background-migration.js';
 import { revisionRoleSql, type RoleNames } from '../security/roles.js';
 import path from 'node:path';
 import { PlayLaterError, messageOf } from '../errors.js';
@@ -93,6 +94,8 @@ export async function renderOfflineSql(options: OfflineOptions): Promise<string>
     else next.delete(step.revision.id);
     const nextHeads = graph.headsOf(next);
     const body = (await offlineRevisionSql(step.revision, step.direction, options.log)).map(terminated);
+    // As online: a revision's background migrations are queued with its new head (then `background run`).
+    const queued = step.direction === 'up' ? enqueueStatements(step.revision.id, step.revision.background).map((statement) => `${statement};`) : [];
     const bookkeeping = [
       ...versionUpdateSql(heads, nextHeads).map((statement) => `${statement};`),
       `${historyInsertSql({ revision: step.revision, direction: step.direction, host: OFFLINE_HOST })};`,
@@ -100,7 +103,7 @@ export async function renderOfflineSql(options: OfflineOptions): Promise<string>
     lines.push('', `-- Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${heads.join(', ') || '<base>'} -> ${nextHeads.join(', ') || '<base>'}: ${step.revision.id}, ${step.revision.message}`);
     // As online: the role-name settings, and the owner role once revision 013 made it (security/roles.ts).
     if (step.revision.transactional) {
-      lines.push('BEGIN;', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`, guardSql(heads), `${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`, ...body, ...bookkeeping, 'COMMIT;');
+      lines.push('BEGIN;', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`, guardSql(heads), `${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`, ...body, ...queued, ...bookkeeping, 'COMMIT;');
     } else {
       // The session form of the same lock: psql is one session (use a direct, non-pooled connection).
       lines.push(
@@ -110,6 +113,8 @@ export async function renderOfflineSql(options: OfflineOptions): Promise<string>
         ...body.flatMap((statement) => (statement === 'BEGIN;' ? [statement, `${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`] : [statement])),
         'BEGIN;',
         ...bookkeeping,
+        // Queued as the owner role, as online (non-transactional-step.ts).
+        ...(queued.length > 0 ? [`${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`, ...queued] : []),
         'COMMIT;',
         `SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY});`,
       );
