@@ -52,6 +52,9 @@ describe('npm run bench at the small size', () => {
     expect(readFileSync(path.join(resultsDir, 'small', 'hot-queries.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     const stats = JSON.parse(readFileSync(path.join(resultsDir, 'small', 'stats.json'), 'utf8'));
     expect(stats.details.fullRefresh.ours.waits).toMatchObject({ samples: expect.any(Number), shares: expect.any(Object) });
+    // Server-side (executor) times of the per-user refresh and the read: numbers, so every run was timed.
+    expect(stats.details.perUserRefresh.typicalServer).toMatchObject({ p50: expect.any(Number), p95: expect.any(Number) });
+    expect(stats.details.readServer).toMatchObject({ p50: expect.any(Number), p95: expect.any(Number) });
   });
 
   it('profiles what a statement waits on: a pg_sleep is sampled as Timeout:PgSleep', async () => {
