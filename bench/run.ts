@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [name …] [--size small|medium|full|dense] [--url postgresql://…] [--pairs N] [--runs N] [--results-dir DIR]
+ * npm run bench -- [name …] [--size small|medium|full|dense] [--url postgresql://…] [--pairs N] [--runs N] [--baseline-runs N] [--results-dir DIR]
  * Runs the named benchmarks (all by default) on the embedded PostgreSQL 18 of bench/ (data folder
  * .play-later-bench/) or on the server given by --url, prints a table per benchmark and writes
  * bench/results/<size>/<name>.json (and hot-queries.svg).
@@ -33,11 +33,12 @@ export interface BenchArguments {
   url: string | undefined;
   pairs: number;
   runs: number;
+  baselineRuns: number | undefined;
   resultsDir: string;
 }
 
 export function parseBenchArguments(argv: readonly string[]): BenchArguments {
-  const parsed: BenchArguments = { names: [], size: 'small', url: undefined, pairs: 5, runs: 1000, resultsDir: RESULTS_DIR };
+  const parsed: BenchArguments = { names: [], size: 'small', url: undefined, pairs: 5, runs: 1000, baselineRuns: undefined, resultsDir: RESULTS_DIR };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index]!;
     const value = (): string => {
@@ -52,6 +53,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments {
     } else if (argument === '--url') parsed.url = value();
     else if (argument === '--pairs') parsed.pairs = positive(argument, value());
     else if (argument === '--runs') parsed.runs = positive(argument, value());
+    else if (argument === '--baseline-runs') parsed.baselineRuns = positive(argument, value(), 0);
     else if (argument === '--results-dir') parsed.resultsDir = path.resolve(value());
     else if ((BENCHMARKS as readonly string[]).includes(argument)) parsed.names.push(argument as BenchmarkName);
     else throw usage(`Unknown benchmark or option "${argument}".`);
@@ -60,15 +62,15 @@ export function parseBenchArguments(argv: readonly string[]): BenchArguments {
   return parsed;
 }
 
-function positive(flag: string, text: string): number {
+function positive(flag: string, text: string, least = 1): number {
   const number = Number(text);
-  if (!Number.isInteger(number) || number < 1) throw usage(`${flag} must be a positive integer, not "${text}".`);
+  if (!Number.isInteger(number) || number < least) throw usage(`${flag} must be ${least === 0 ? 'a whole number (0 or more)' : 'a positive integer'}, not "${text}".`);
   return number;
 }
 
 function usage(message: string): PlayLaterError {
   return new PlayLaterError('E_USAGE', message, {
-    hint: `Usage: npm run bench -- [${BENCHMARKS.join('|')} …] [--size small|medium|full|dense] [--url postgresql://…] [--pairs N] [--runs N] [--results-dir DIR]`,
+    hint: `Usage: npm run bench -- [${BENCHMARKS.join('|')} …] [--size small|medium|full|dense] [--url postgresql://…] [--pairs N] [--runs N] [--baseline-runs N] [--results-dir DIR]`,
   });
 }
 
@@ -85,7 +87,7 @@ export async function runBenchmarks(args: BenchArguments, log: (line: string) =>
     const context: BenchContext = {
       server,
       size: SIZES[args.size],
-      options: { pairs: args.pairs, runs: args.runs },
+      options: { pairs: args.pairs, runs: args.runs, baselineRuns: args.baselineRuns },
       resultsDir: args.resultsDir,
       dataset: () => (loaded ??= ensureDataset(server, SIZES[args.size], log)),
       log,

@@ -70,7 +70,7 @@ export const benchmark: Benchmark = {
       if (!refresh || refresh.stoppedBy) seedStatsNote = `the seed's user_game_stats cannot be filled at this size (${refresh?.stoppedBy ?? 'see the stats benchmark'})`;
       const results: HotQueryResult[] = [];
       for (const query of HOT_QUERIES) {
-        const baselineAvailable = !(query.name === "user's stats" && seedStatsNote);
+        const baselineAvailable = !(query.name === "user's stats" && seedStatsNote) && context.options.baselineRuns !== 0;
         context.log(`  ${query.name}`);
         const picker = makePicker(sample, 42);
         const times: Record<Definitions, number[]> = { public: [], seed_baseline: [] };
@@ -79,7 +79,7 @@ export const benchmark: Benchmark = {
         // runs of it there (ours runs as often as any query), or one benchmark would take hours.
         const fullSearch = query.kind === 'search' && context.size.games >= 100_000;
         const runs = context.options.runs;
-        const baselineRuns = fullSearch ? Math.min(runs, 36) : runs;
+        const baselineRuns = Math.min(fullSearch ? Math.min(runs, 36) : runs, context.options.baselineRuns ?? runs);
         for (let run = 0; run < runs; run += 1) {
           const params = query.params(picker);
           const order: Definitions[] = run % 2 === 0 ? ['public', 'seed_baseline'] : ['seed_baseline', 'public'];
@@ -101,7 +101,7 @@ export const benchmark: Benchmark = {
           ours: distribution(times.public),
           baseline: baselineAvailable ? distribution(times.seed_baseline) : null,
           server,
-          ...(baselineAvailable ? {} : { baselineNote: seedStatsNote }),
+          ...(baselineAvailable ? {} : { baselineNote: context.options.baselineRuns === 0 ? BASELINE_SKIPPED : seedStatsNote }),
           ...(byPhrase.size > 0 ? { byPhrase: Object.fromEntries([...byPhrase].map(([phrase, ms]) => [phrase, distribution(ms)])) } : {}),
           plans: {
             ours: await explainQuery(client, query.sql('public'), typicalParams),
@@ -138,14 +138,19 @@ async function serverSideTimes(client: pg.Client, query: HotQuery, sample: UserS
   }
 }
 
+/** Why a query has no baseline figure when --baseline-runs 0 left the seed out. */
+const BASELINE_SKIPPED = 'the seed left out (--baseline-runs 0)';
+
 function toMeasurements(result: HotQueryResult): Measurement[] {
+  // Left out on purpose: no baseline column, rather than "not finished".
+  const noBaseline = result.baselineNote === BASELINE_SKIPPED ? undefined : null;
   const key = result.kind === 'user' ? 'p99' : 'p95';
   const limit = result.kind === 'user' ? 2 : 10;
   const rows: Measurement[] = (['p50', 'p95', 'p99'] as const).map((p) => ({
     name: `${result.query} ${p}`,
     value: result.ours[p],
     unit: 'ms',
-    baseline: result.baseline ? result.baseline[p] : null,
+    baseline: result.baseline ? result.baseline[p] : noBaseline,
     baselineLabel: 'seed',
     ratio: result.baseline ? Math.round((result.ours[p] / result.baseline[p]) * 100) / 100 : null,
     ...(p === key ? target(result.ours[p], limit, `${key} <= ${limit} ms`) : {}),
@@ -155,7 +160,7 @@ function toMeasurements(result: HotQueryResult): Measurement[] {
     name: `${result.query} server-side ${key}`,
     value: result.server.ours[key],
     unit: 'ms',
-    baseline: result.server.baseline ? result.server.baseline[key] : null,
+    baseline: result.server.baseline ? result.server.baseline[key] : noBaseline,
     baselineLabel: 'seed',
     note: `executor time, p50 ${result.server.ours.p50} ms`,
   });

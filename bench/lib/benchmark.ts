@@ -28,6 +28,11 @@ export interface BenchOptions {
   pairs: number;
   /** Runs per hot query (≥ 1,000 for reported results). */
   runs: number;
+  /**
+   * Most runs of the seed's definitions per hot query (undefined: as many as ours, and 36 for a
+   * search from 100k games up); 0 leaves the seed out, e.g. to re-measure ours alone.
+   */
+  baselineRuns?: number;
 }
 
 export interface BenchContext {

@@ -57,6 +57,12 @@ describe('npm run bench at the small size', () => {
     expect(stats.details.readServer).toMatchObject({ p50: expect.any(Number), p95: expect.any(Number) });
   });
 
+  it('takes --baseline-runs (0 leaves the seed out) and refuses a negative count', () => {
+    expect(parseBenchArguments(['hot-queries', '--baseline-runs', '0']).baselineRuns).toBe(0);
+    expect(parseBenchArguments(['hot-queries']).baselineRuns).toBeUndefined();
+    expect(() => parseBenchArguments(['--baseline-runs', '-1'])).toThrow(/--baseline-runs must be a whole number/);
+  });
+
   it('profiles what a statement waits on: a pg_sleep is sampled as Timeout:PgSleep', async () => {
     const [client, probe] = await Promise.all([connect(server.adminUrl), connect(server.adminUrl)]);
     try {
