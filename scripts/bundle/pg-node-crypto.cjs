@@ -1,5 +1,5 @@
 'use strict';
-// Replaces pg/lib/crypto/utils.js in the CLI bundle (scripts/bundle-cli.mjs): the same functions
+// Replaces pg/lib/crypto/utils.js in the CLI bundle (scripts/build.mjs): the same functions
 // with node:crypto's one-shot calls instead of WebCrypto, whose first use loads Node's WebCrypto
 // modules (about 8 ms of every start). Results are the same bytes: SCRAM-SHA-256 is PBKDF2, HMAC
 // and SHA-256 either way.

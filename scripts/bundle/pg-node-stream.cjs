@@ -1,5 +1,5 @@
 'use strict';
-// Replaces pg/lib/stream.js in the CLI bundle (scripts/bundle-cli.mjs): the same two functions for
+// Replaces pg/lib/stream.js in the CLI bundle (scripts/build.mjs): the same two functions for
 // Node.js, without pg's runtime probe for Cloudflare Workers, which on Node 20 constructs a fetch
 // Response and so loads undici (about 25 ms of every start).
 module.exports = {

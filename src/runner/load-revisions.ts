@@ -113,7 +113,9 @@ async function importRevision(source: RevisionSource): Promise<Record<string, un
 }
 
 async function compile(source: RevisionSource): Promise<string> {
-  const target = path.join(COMPILED_DIR, `${source.checksum}${BUNDLED_KYSELY ? '.cli' : ''}.mjs`);
+  // The bundle's copy is named by where the bundle is: a project moved or copied elsewhere (its cache
+  // with it) compiles its revisions again rather than import another folder's kysely.
+  const target = path.join(COMPILED_DIR, `${source.checksum}${BUNDLED_KYSELY ? `.cli-${createHash('sha256').update(BUNDLED_KYSELY).digest('hex').slice(0, 12)}` : ''}.mjs`);
   if (existsSync(target)) return target;
   const esbuild = await import('esbuild');
   let code: string;
