@@ -34,7 +34,10 @@ const REPLACED = {
 
 // --if-stale (the tests' global set-up, the benchmarks): nothing to do when the bundle, the build's
 // last output, is newer than every source of the build.
-if (process.argv.includes('--if-stale') && builtAt() >= newestSource()) process.exit(0);
+if (process.argv.includes('--if-stale')) {
+  if (builtAt() >= newestSource()) process.exit(0);
+  console.error('dist/ is older than its sources: rebuilding (npm run build)');
+}
 
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);

@@ -5,16 +5,15 @@
 // and SHA-256 either way.
 const nodeCrypto = require('crypto');
 
+const md5Hex = (data) => nodeCrypto.createHash('md5').update(data).digest('hex');
+
 /** 'SHA-256' (WebCrypto's name, as pg passes it) to 'sha256' (OpenSSL's). */
 const opensslName = (name) => name.replace('-', '').toLowerCase();
 
 module.exports = {
   randomBytes: (length) => nodeCrypto.randomBytes(length),
-  md5: async (string) => nodeCrypto.createHash('md5').update(string, 'utf-8').digest('hex'),
-  async postgresMd5PasswordHash(user, password, salt) {
-    const inner = nodeCrypto.createHash('md5').update(password + user, 'utf-8').digest('hex');
-    return 'md5' + nodeCrypto.createHash('md5').update(Buffer.concat([Buffer.from(inner), salt])).digest('hex');
-  },
+  md5: async (string) => md5Hex(string),
+  postgresMd5PasswordHash: async (user, password, salt) => 'md5' + md5Hex(Buffer.concat([Buffer.from(md5Hex(password + user)), salt])),
   sha256: async (data) => nodeCrypto.createHash('sha256').update(Buffer.from(data)).digest(),
   hashByName: async (hashName, data) => nodeCrypto.createHash(opensslName(hashName)).update(Buffer.from(data)).digest(),
   hmacSha256: async (key, message) => nodeCrypto.createHmac('sha256', Buffer.from(key)).update(message).digest(),

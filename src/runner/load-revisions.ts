@@ -15,6 +15,11 @@ const COMPILED_DIR = path.join(CACHE_DIR, 'revisions');
  * that file. Run from dist/ or src/ (the library, the tests), they import kysely from node_modules.
  */
 const BUNDLED_KYSELY = bundledKysely();
+/**
+ * Compiled copies for the bundle are named by where the bundle is: a project moved or copied
+ * elsewhere (its cache with it) compiles its revisions again rather than import another folder's kysely.
+ */
+const COMPILED_SUFFIX = BUNDLED_KYSELY ? `.cli-${createHash('sha256').update(BUNDLED_KYSELY).digest('hex').slice(0, 12)}.mjs` : '.mjs';
 /** What each revision file declares besides up and down, keyed by the sha256 of its text (see loadRevisions). */
 const MANIFEST_FILE = path.join(CACHE_DIR, 'revision-manifest.json');
 const MANIFEST_VERSION = 1;
@@ -113,9 +118,7 @@ async function importRevision(source: RevisionSource): Promise<Record<string, un
 }
 
 async function compile(source: RevisionSource): Promise<string> {
-  // The bundle's copy is named by where the bundle is: a project moved or copied elsewhere (its cache
-  // with it) compiles its revisions again rather than import another folder's kysely.
-  const target = path.join(COMPILED_DIR, `${source.checksum}${BUNDLED_KYSELY ? `.cli-${createHash('sha256').update(BUNDLED_KYSELY).digest('hex').slice(0, 12)}` : ''}.mjs`);
+  const target = path.join(COMPILED_DIR, `${source.checksum}${COMPILED_SUFFIX}`);
   if (existsSync(target)) return target;
   const esbuild = await import('esbuild');
   let code: string;

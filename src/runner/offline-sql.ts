@@ -79,6 +79,8 @@ export async function renderOfflineSql(options: OfflineOptions): Promise<string>
   let applied = graph.appliedFrom(options.fromHeads);
   let heads = graph.headsOf(applied);
   const steps = planSteps(graph, applied, target);
+  // As online: the role-name settings, and the owner role once revision 013 made it (security/roles.ts).
+  const asOwner = `${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`;
   const lines = [
     `-- play-later-db offline SQL: ${target.direction === 'up' ? 'upgrade' : 'downgrade'} from ${heads.join(', ') || '<base>'} to ${target.description} (${plural(steps.length, 'revision')}).`,
     '-- Run it with: psql -v ON_ERROR_STOP=1 -f <this file>. Each revision commits on its own; a guard stops the script',
@@ -101,20 +103,19 @@ export async function renderOfflineSql(options: OfflineOptions): Promise<string>
       `${historyInsertSql({ revision: step.revision, direction: step.direction, host: OFFLINE_HOST })};`,
     ];
     lines.push('', `-- Running ${step.direction === 'up' ? 'upgrade' : 'downgrade'} ${heads.join(', ') || '<base>'} -> ${nextHeads.join(', ') || '<base>'}: ${step.revision.id}, ${step.revision.message}`);
-    // As online: the role-name settings, and the owner role once revision 013 made it (security/roles.ts).
     if (step.revision.transactional) {
-      lines.push('BEGIN;', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`, guardSql(heads), `${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`, ...body, ...queued, ...bookkeeping, 'COMMIT;');
+      lines.push('BEGIN;', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`, guardSql(heads), asOwner, ...body, ...queued, ...bookkeeping, 'COMMIT;');
     } else {
       // The session form of the same lock: psql is one session (use a direct, non-pooled connection).
       lines.push(
         '-- Non-transactional revision: its statements run outside a transaction (e.g. CREATE INDEX CONCURRENTLY).',
         `SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY});`,
         guardSql(heads),
-        ...body.flatMap((statement) => (statement === 'BEGIN;' ? [statement, `${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`] : [statement])),
+        ...body.flatMap((statement) => (statement === 'BEGIN;' ? [statement, asOwner] : [statement])),
         'BEGIN;',
         ...bookkeeping,
         // Queued as the owner role, as online (non-transactional-step.ts).
-        ...(queued.length > 0 ? [`${revisionRoleSql(options.roles ?? {}, 'LOCAL')};`, ...queued] : []),
+        ...(queued.length > 0 ? [asOwner, ...queued] : []),
         'COMMIT;',
         `SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY});`,
       );
