@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { assertBackgroundFinished, enqueueBackgroundMigrations } from '../background/background-migration.js';
+import { assertBackgroundFinished, enqueueStatements } from '../background/background-migration.js';
 import { PlayLaterError, messageOf } from '../errors.js';
 import { connectionLostError, describeConnection, isConnectionLost, keptOfNonTransactional } from './connection-lost.js';
 import { LockedTransaction, type LockSettings } from './locked-transaction.js';
@@ -9,10 +9,10 @@ import { assertDirectUrlReachesSameDatabase, runNonTransactionalStep } from './n
 import { planSteps, type Direction, type PlannedStep, type Target } from './plan.js';
 import type { RevisionContext } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
-import { ensureHistoryTable, findInterrupted, markInterrupted, recordHistory, runnerHost, verifyChecksums } from './revision-history.js';
+import { ensureHistoryTable, findInterrupted, historyInsertSql, markInterrupted, runnerHost, verifyChecksums } from './revision-history.js';
 import { revisionRoleSql, type RoleNames } from '../security/roles.js';
 import { kyselyOn } from './single-connection-kysely.js';
-import { ensureVersionTable, readHeads, writeHeads } from './version-table.js';
+import { ensureVersionTable, readHeads, versionUpdateSql } from './version-table.js';
 
 /** Role names (revision 013 and later run as the owner role): see src/security/roles.ts. */
 export interface RunnerSettings extends LockSettings, Partial<RoleNames> {
@@ -116,7 +116,9 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
     if (single) await transaction.begin();
     for (;;) {
       if (!single) await transaction.begin();
-      const heads = await readLockedState(client, graph, host, adopted);
+      const heads = await readLockedState(client, graph, host, adopted, transaction.bookkeepingKnown);
+      // One transaction throughout: what it created is there for the next step.
+      if (single) transaction.bookkeepingKnown = true;
       const step = planSteps(graph, graph.appliedFrom(heads), target)[0];
       if (!step) break;
       if (!step.revision.transactional && single) {
@@ -138,20 +140,28 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
           const journal = interrupted.flatMap((run) => run.journal ?? []);
           const leaseId = await takeLease(client, step.revision, step.direction, host, holder, journal, settings.leaseTtlMs);
           await transaction.commit();
+          transaction.bookkeepingKnown = true;
           // Queues the revision's background migrations with its new head.
           const durationMs = await runNonTransactionalStep({ mainClient: client, directUrl: options.directUrl, graph, step, settings, holder, leaseId, interrupted, context });
           finish(step, durationMs);
           continue;
         }
         if (single) await client.query('SAVEPOINT play_later_step');
+        // After the reads above (they run as the migrating user), before the revision: see roles.ts.
         await client.query(revisionRoleSql(settings, 'LOCAL'));
         await step.revision[step.direction](kyselyOn(client, { insideCallersTransaction: true }), context);
-        if (step.direction === 'up') await enqueueBackgroundMigrations(client, step.revision.id, step.revision.background);
-        await writeHeads(client, heads, graph.headsAfter(heads, step.revision.id, step.direction));
         const durationMs = performance.now() - started;
-        await recordHistory(client, { revision: step.revision, direction: step.direction, host, durationMs });
-        if (single) await client.query('RELEASE SAVEPOINT play_later_step');
-        else await transaction.commit();
+        // The step's bookkeeping in one round trip, with COMMIT (literal SQL: a simple query may hold several).
+        const bookkeeping = [
+          ...(step.direction === 'up' ? enqueueStatements(step.revision.id, step.revision.background) : []),
+          ...versionUpdateSql(heads, graph.headsAfter(heads, step.revision.id, step.direction)),
+          historyInsertSql({ revision: step.revision, direction: step.direction, host, durationMs }),
+        ].join(';\n');
+        if (single) await client.query(`${bookkeeping};\nRELEASE SAVEPOINT play_later_step`);
+        else {
+          await transaction.commit(bookkeeping);
+          transaction.bookkeepingKnown = true;
+        }
         finish(step, durationMs);
       } catch (error) {
         if (!(error instanceof PlayLaterError) && isConnectionLost(error)) throw connectionLostError(step, describeConnection(client, 'connection'), error);
@@ -174,7 +184,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
   const mine = new Set(done.map((step) => step.revision));
   return {
     before,
-    after: await readHeads(client),
+    after: await readHeads(client, { exists: true }), // the loop's last transaction ensured the table
     done,
     doneByOthers: initialPlan.filter((id) => !mine.has(id)),
     adopted: [...new Set(adopted)], // a rolled-back try adopts again in the next one
@@ -201,12 +211,18 @@ async function checkBeforeRunning(options: RunOptions, steps: readonly PlannedSt
   if (options.directUrl && steps.some((step) => !step.revision.transactional)) await assertDirectUrlReachesSameDatabase(options.client, options.directUrl);
 }
 
-/** Inside the locked transaction: bookkeeping tables exist, checksums match, and the heads as they are now. */
-async function readLockedState(client: pg.Client, graph: RevisionGraph, host: string, adopted: string[]): Promise<string[]> {
-  await ensureVersionTable(client);
-  await ensureHistoryTable(client);
-  const heads = await readHeads(client);
-  adopted.push(...(await verifyChecksums(client, graph, graph.appliedFrom(heads), host)));
+/**
+ * Inside the locked transaction: bookkeeping tables exist, checksums match, and the heads as they are
+ * now. `known`: an earlier transaction of this run committed the tables, so they are not checked again.
+ */
+async function readLockedState(client: pg.Client, graph: RevisionGraph, host: string, adopted: string[], known: boolean): Promise<string[]> {
+  if (!known) {
+    await ensureVersionTable(client);
+    await ensureHistoryTable(client);
+  }
+  // The tables exist from here on (ensured above, or known): their existence is not asked again.
+  const heads = await readHeads(client, { exists: true });
+  adopted.push(...(await verifyChecksums(client, graph, graph.appliedFrom(heads), host, { exists: true })));
   return heads;
 }
 

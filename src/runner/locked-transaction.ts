@@ -29,6 +29,11 @@ export function timeoutSettingsSql(settings: LockSettings, scope: 'LOCAL' | 'SES
 /** A transaction holding the migration lock, with the runner's timeouts set for its statements. */
 export class LockedTransaction {
   private open = false;
+  /**
+   * Set by the caller once a committed transaction of this run created (or checked) the bookkeeping
+   * tables: the runner never drops them, so later transactions of the run skip the catalog checks.
+   */
+  bookkeepingKnown = false;
 
   constructor(
     private readonly client: pg.Client,
@@ -42,13 +47,14 @@ export class LockedTransaction {
   }
 
   async begin(): Promise<void> {
-    await beginWithMigrationLock(this.client, this.settings.lockWaitMs, () => this.client.query(timeoutSettingsSql(this.settings, 'LOCAL')).then(() => undefined), this.holder);
+    await beginWithMigrationLock(this.client, this.settings.lockWaitMs, timeoutSettingsSql(this.settings, 'LOCAL'), this.holder, this.bookkeepingKnown);
     this.open = true;
   }
 
-  async commit(): Promise<void> {
+  /** `finalSql`: statements sent with COMMIT in one round trip (literal SQL, no parameters). */
+  async commit(finalSql = ''): Promise<void> {
     if (!this.open) return;
-    await this.client.query('COMMIT');
+    await this.client.query(finalSql === '' ? 'COMMIT' : `${finalSql}; COMMIT`);
     this.open = false;
   }
 

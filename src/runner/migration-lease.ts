@@ -29,10 +29,15 @@ export interface LeaseHeld {
   startedAt: Date;
 }
 
-/** The valid lease of another run, if any; none before the history table (or its lease columns) exists. */
-export async function leaseOfAnotherRun(client: pg.Client, holder: string | undefined): Promise<LeaseHeld | undefined> {
-  const columns = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'lease_expires_at' AND NOT attisdropped`, [HISTORY_TABLE]);
-  if (columns.rowCount === 0) return undefined;
+/**
+ * The valid lease of another run, if any; none before the history table (or its lease columns)
+ * exists. `columnsKnown`: the caller knows they exist, and the catalog is not asked.
+ */
+export async function leaseOfAnotherRun(client: pg.Client, holder: string | undefined, columnsKnown = false): Promise<LeaseHeld | undefined> {
+  if (!columnsKnown) {
+    const columns = await client.query(`SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'lease_expires_at' AND NOT attisdropped`, [HISTORY_TABLE]);
+    if (columns.rowCount === 0) return undefined;
+  }
   const result = await client.query<{ revision: string; direction: Direction; host: string | null; started_at: Date }>(
     `SELECT revision, direction, host, started_at FROM ${HISTORY_TABLE}
       WHERE status = 'running' AND lease_expires_at > clock_timestamp() AND lease_holder IS DISTINCT FROM $1 ORDER BY id DESC LIMIT 1`,

@@ -13,19 +13,20 @@ import { describeLease, leaseOfAnotherRun } from './migration-lease.js';
 export const MIGRATION_LOCK_KEY = 7_261_913_405_118_202n;
 
 /**
- * Takes the transaction-scoped lock: each try is a short transaction of its own (BEGIN, `prepare`,
- * pg_try_advisory_xact_lock, the lease check), rolled back when the lock is busy or another run
+ * Takes the transaction-scoped lock: each try is a short transaction of its own (BEGIN with
+ * `prepareSql` in one round trip, pg_try_advisory_xact_lock, the lease check), rolled back when the lock is busy or another run
  * holds the lease, so a waiting runner never keeps a transaction open. That matters: CREATE INDEX
  * CONCURRENTLY (run by the lease holder) waits for every older open transaction, and a waiter that
  * kept one open would stall it until the wait ran out. `holder` is the caller's lease holder id:
- * its own lease does not keep it out. Gives up with E_LOCK_TIMEOUT after lockWaitMs; on success the
- * transaction stays open.
+ * its own lease does not keep it out. `bookkeepingKnown`: the history table is known to have its
+ * lease columns (this run committed them already), so their catalog check is skipped. Gives up with
+ * E_LOCK_TIMEOUT after lockWaitMs; on success the transaction stays open.
  */
-export async function beginWithMigrationLock(client: pg.Client, lockWaitMs: number, prepare: () => Promise<void>, holder?: string): Promise<number> {
+export async function beginWithMigrationLock(client: pg.Client, lockWaitMs: number, prepareSql: string, holder?: string, bookkeepingKnown = false): Promise<number> {
   const started = Date.now();
   let pause = 25;
   for (;;) {
-    const blockedBy = await tryOnce(client, prepare, holder);
+    const blockedBy = await tryOnce(client, prepareSql, holder, bookkeepingKnown);
     if (blockedBy === undefined) return Date.now() - started;
     const waited = Date.now() - started;
     if (waited >= lockWaitMs) {
@@ -42,14 +43,16 @@ export async function beginWithMigrationLock(client: pg.Client, lockWaitMs: numb
 }
 
 /** undefined: locked, transaction open; otherwise what kept it out ('lock', or the lease's description). */
-async function tryOnce(client: pg.Client, prepare: () => Promise<void>, holder: string | undefined): Promise<string | undefined> {
-  await client.query('BEGIN');
+async function tryOnce(client: pg.Client, prepareSql: string, holder: string | undefined, bookkeepingKnown: boolean): Promise<string | undefined> {
   let blockedBy: string | undefined = 'lock';
   try {
-    await prepare();
+    // One simple query: the transaction stays open after it. The lease is read by a later statement
+    // than the lock (below), so with a snapshot taken after the lock was granted: a lease committed
+    // by the run that held the lock a moment ago is seen.
+    await client.query(`BEGIN; ${prepareSql}`);
     const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [MIGRATION_LOCK_KEY.toString()]);
     if (result.rows[0]?.locked === true) {
-      const lease = await leaseOfAnotherRun(client, holder);
+      const lease = await leaseOfAnotherRun(client, holder, bookkeepingKnown);
       blockedBy = lease && describeLease(lease);
     }
   } catch (error) {

@@ -137,10 +137,15 @@ export async function markInterrupted(client: pg.Client, ids: readonly string[])
   await client.query(`UPDATE ${HISTORY_TABLE} SET status = 'interrupted' WHERE id = ANY($1::bigint[])`, [ids]);
 }
 
-/** The checksum each revision was last applied (or adopted, or accepted) with; empty without a history table. */
-export async function recordedChecksums(client: pg.Client): Promise<Map<string, string>> {
-  const exists = await client.query<{ found: boolean }>(`SELECT to_regclass('${HISTORY_TABLE}') IS NOT NULL AS found`);
-  if (!exists.rows[0]?.found) return new Map();
+/**
+ * The checksum each revision was last applied (or adopted, or accepted) with; empty without a
+ * history table (`exists`: the caller knows it exists).
+ */
+export async function recordedChecksums(client: pg.Client, known: { exists?: boolean } = {}): Promise<Map<string, string>> {
+  if (!known.exists) {
+    const exists = await client.query<{ found: boolean }>(`SELECT to_regclass('${HISTORY_TABLE}') IS NOT NULL AS found`);
+    if (!exists.rows[0]?.found) return new Map();
+  }
   const result = await client.query<{ revision: string; direction: HistoryDirection; checksum: string }>(
     `SELECT DISTINCT ON (revision) revision, direction, checksum FROM ${HISTORY_TABLE}
       WHERE status = 'done' ORDER BY revision, id DESC`,
@@ -193,8 +198,8 @@ export async function assertChecksumsMatch(client: pg.Client, graph: RevisionGra
  * Alembic migrated, or a stamp) are adopted: their current checksum is recorded.
  * Returns the ids adopted.
  */
-export async function verifyChecksums(client: pg.Client, graph: RevisionGraph, applied: ReadonlySet<string>, host: string): Promise<string[]> {
-  const { mismatched, unrecorded } = compareChecksums(graph, applied, await recordedChecksums(client));
+export async function verifyChecksums(client: pg.Client, graph: RevisionGraph, applied: ReadonlySet<string>, host: string, known: { exists?: boolean } = {}): Promise<string[]> {
+  const { mismatched, unrecorded } = compareChecksums(graph, applied, await recordedChecksums(client, known));
   if (mismatched.length > 0) throw checksumMismatch(mismatched);
   for (const revision of unrecorded) await recordHistory(client, { revision, direction: 'adopt', host, durationMs: 0 });
   return unrecorded.map((r) => r.id);

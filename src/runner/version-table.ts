@@ -7,10 +7,12 @@ import { sqlLiteral as literal } from './sql-literal.js';
  */
 export const VERSION_TABLE = 'alembic_version';
 
-/** The current heads, or [] when the table does not exist yet. */
-export async function readHeads(client: pg.Client): Promise<string[]> {
-  const exists = await client.query<{ found: boolean }>(`SELECT to_regclass('${VERSION_TABLE}') IS NOT NULL AS found`);
-  if (!exists.rows[0]?.found) return [];
+/** The current heads, or [] when the table does not exist yet (`exists`: the caller knows it does). */
+export async function readHeads(client: pg.Client, known: { exists?: boolean } = {}): Promise<string[]> {
+  if (!known.exists) {
+    const exists = await client.query<{ found: boolean }>(`SELECT to_regclass('${VERSION_TABLE}') IS NOT NULL AS found`);
+    if (!exists.rows[0]?.found) return [];
+  }
   const result = await client.query<{ version_num: string }>(`SELECT version_num FROM ${VERSION_TABLE} ORDER BY version_num`);
   return result.rows.map((row) => row.version_num);
 }
