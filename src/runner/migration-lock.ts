@@ -14,13 +14,14 @@ export const MIGRATION_LOCK_KEY = 7_261_913_405_118_202n;
 
 /**
  * Takes the transaction-scoped lock: each try is a short transaction of its own (BEGIN with
- * `prepareSql` in one round trip, pg_try_advisory_xact_lock, the lease check), rolled back when the lock is busy or another run
- * holds the lease, so a waiting runner never keeps a transaction open. That matters: CREATE INDEX
- * CONCURRENTLY (run by the lease holder) waits for every older open transaction, and a waiter that
- * kept one open would stall it until the wait ran out. `holder` is the caller's lease holder id:
- * its own lease does not keep it out. `bookkeepingKnown`: the history table is known to have its
- * lease columns (this run committed them already), so their catalog check is skipped. Gives up with
- * E_LOCK_TIMEOUT after lockWaitMs; on success the transaction stays open.
+ * `prepareSql` in one round trip, pg_try_advisory_xact_lock, the lease check), rolled back when the
+ * lock is busy or another run holds the lease, so a waiting runner never keeps a transaction open.
+ * That matters: CREATE INDEX CONCURRENTLY (run by the lease holder) waits for every older open
+ * transaction, and a waiter that kept one open would stall it until the wait ran out. `holder` is
+ * the caller's lease holder id: its own lease does not keep it out. `bookkeepingKnown`: the history
+ * table is known to have its lease columns (this run committed them already), so their catalog
+ * check is skipped. Gives up with E_LOCK_TIMEOUT after lockWaitMs; on success the transaction
+ * stays open.
  */
 export async function beginWithMigrationLock(client: pg.Client, lockWaitMs: number, prepareSql: string, holder?: string, bookkeepingKnown = false): Promise<number> {
   const started = Date.now();
