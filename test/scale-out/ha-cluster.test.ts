@@ -152,9 +152,16 @@ END $$\`).execute(db);`,
 
   // The test's own reads and writes wait for a leader first, as an app would: under load Patroni can
   // spend a few seconds without one after a failover (its leader key lapses and is taken again).
+  // Patroni names the new leader a moment before its PostgreSQL has left recovery (CI run 24 met that
+  // window: "No host gave a read-write session"), so the session itself is waited for too.
   const onPrimary = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     await waitForPrimary(cluster);
-    return withConnection(url, work);
+    const client = await waitFor('a read-write session through the cluster URL', () => connect(url).catch(() => false as const), 60_000);
+    try {
+      return await work(client);
+    } finally {
+      await disconnect(client);
+    }
   };
   const upgrade = (target = 'heads') => startCli(['upgrade', target, '--json'], { env: project.env(url, { DIRECT_DATABASE_URL: url }), timeoutMs: 300_000 });
   const pauseAt = (step: string | undefined) =>
