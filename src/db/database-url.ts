@@ -170,8 +170,14 @@ function parseUrl(text: string): RawSettings {
   }
   const queryAt = tail.indexOf('?');
   const path = queryAt < 0 ? tail : tail.slice(0, queryAt);
+  // An @ after the host: most often a password holding "/" or "?" and an @ before them (user:a@b/c@host),
+  // which libpq reads as host "b" and database "c@host". Checked before decoding, so that nothing of
+  // the password is quoted in the message.
+  if (path.slice(1).includes('@')) {
+    throw malformed('an "@" comes after the host and "/": a password or user name holding "@", "/" or "?" must be percent-encoded (%40, %2F, %3F), and so must a database name holding "@"');
+  }
+  if (path.slice(1).includes('/')) throw malformed('the database name holds an unencoded "/" (percent-encode it: %2F)');
   const database = decode(path.replace(/^\//, ''), 'the database name');
-  if (/[/@]/.test(path.slice(1))) throw malformed('the database name holds an unencoded "/" or "@" (percent-encode it: %2F, %40)');
   if (database) values.set('dbname', database);
   if (queryAt >= 0) {
     for (const pair of tail.slice(queryAt + 1).split('&')) {
@@ -192,10 +198,9 @@ function parseUrl(text: string): RawSettings {
 
 /** libpq's percent-decoding: every % followed by two hex digits, and never a NUL byte. */
 function decode(value: string, what: string): string {
-  const bad = /%(?![0-9a-f]{2})|%00/i.exec(value);
-  if (bad) {
-    const shown = SECRET_WORDS.test(what) ? '' : ` ("${value.slice(bad.index, bad.index + 3)}")`;
-    throw malformed(`${what} has an invalid percent-encoding${shown}: a % must be followed by two hex digits (write a literal % as %25)`);
+  // The bad sequence is not quoted: a misplaced password can end up in any part of the string.
+  if (/%(?![0-9a-f]{2})|%00/i.test(value)) {
+    throw malformed(`${what} has an invalid percent-encoding: a % must be followed by two hex digits (write a literal % as %25)`);
   }
   try {
     return decodeURIComponent(value);
@@ -203,7 +208,6 @@ function decode(value: string, what: string): string {
     throw malformed(`${what} is not valid UTF-8 once percent-decoded`);
   }
 }
-const SECRET_WORDS = /password/i;
 
 /** key=value settings, as libpq reads them: values quoted with ' may hold spaces; \ escapes. */
 function parseKeywords(text: string): RawSettings {

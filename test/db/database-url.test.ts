@@ -58,6 +58,9 @@ describe('parseDatabaseUrl', () => {
     ['a port out of range', 'postgresql://u:secret@h:99999/db', 'the port of host "h" is not a number from 1 to 65535'],
     ['a port that is not a number', 'postgresql://u:secret@h:5x/db', 'the port of host "h" is not a number'],
     ['an unencoded / in the password', 'postgresql://u:sec/ret@h/db', 'the password holds an unencoded "/"'],
+    // libpq reads user:se@cr/et%zz@h/db as host "cr", database "et%zz@h/db": no part of it is quoted.
+    ['an unencoded @ and / in the password', 'postgresql://u:se@cr/et%zzsecret@h/db', 'must be percent-encoded (%40, %2F, %3F)'],
+    ['bad percent-encoding in the database name', 'postgresql://u:secret@h/d%zz', 'the database name has an invalid percent-encoding'],
     ['another scheme', 'mysql://u:secret@h/db', 'the scheme "mysql"'],
     ['no database', 'postgresql://u:secret@h:5432/', 'names no database'],
     ['no host', 'dbname=x password=secret', 'names no host'],
