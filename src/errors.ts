@@ -16,7 +16,7 @@ interface ErrorCodeEntry {
 export const ERROR_CODES = {
   E_USAGE: {
     exit: 2,
-    when: "a bad argument (empty `-m`, a `-r` that is not `from:to`); commander's own usage errors also exit 2",
+    when: "a bad argument (empty `-m`, a `-r` that is not `from:to`), an unknown command or option, a missing or extra argument",
     hint: "Run the command with --help to see its arguments.",
   },
   E_CONFIG: {

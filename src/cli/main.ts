@@ -7,6 +7,7 @@ import type { CommandContext, GlobalOptions } from './command-context.js';
 import type { BackgroundFlags } from './commands/background.js';
 import { processIo, type CliIo } from './io.js';
 import { Output, detectTerminal } from './output.js';
+import { PlayLaterError } from '../errors.js';
 
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -37,9 +38,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--lock-wait <ms>', 'how long to wait for another runner (default 60000)')
     .option('--lock-timeout <ms>', 'lock_timeout for revision statements; lock timeouts are retried (default 2000)')
     .option('--statement-timeout <ms>', 'statement_timeout for revision statements, 0 = none (default 0)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(maskUrl(text)) });
+    // Usage errors are rendered below like every other error (error E_USAGE: …, hint: …).
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(maskUrl(text)), outputError: () => undefined });
 
   const run =
     <A extends unknown[]>(action: (context: CommandContext, ...args: A) => Promise<void>) =>
@@ -340,13 +341,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
-      // commander already printed what was wrong on stderr; scripts asking for --json still get JSON.
-      if (argv.includes('--json')) {
-        new Output(true, 'info', undefined, io).result('', { ok: false, error: { code: 'E_USAGE', message: error.message.replace(/^error: /, '') } });
-      }
-      return 2;
+      return new Output(argv.includes('--json'), 'info', detectTerminal({ color: !argv.includes('--no-color') }, io), io).error(usageError(program, argv, error));
     }
     const output = context?.output ?? new Output(argv.includes('--json'), 'info', detectTerminal({ color: !argv.includes('--no-color') }, io), io);
     return output.error(error);
   }
+}
+
+/** commander's usage error as E_USAGE, its hint naming the --help that answers it. */
+function usageError(program: Command, argv: readonly string[], error: CommanderError): PlayLaterError {
+  // "error: unknown command 'upgrad'\n(Did you mean upgrade?)" → one line.
+  const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  const names = new Set(program.commands.map((candidate) => candidate.name()));
+  const command = argv.find((arg) => names.has(arg));
+  const hint = command && error.code !== 'commander.unknownCommand'
+    ? `Run \`play-later-db ${command} --help\` for its arguments and options.`
+    : 'Run `play-later-db --help` for the commands and the options they share.';
+  const sentence = `${message.charAt(0).toUpperCase()}${message.slice(1)}`;
+  return new PlayLaterError('E_USAGE', /[.)]$/.test(sentence) ? sentence : `${sentence}.`, { hint });
 }
