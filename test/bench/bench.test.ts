@@ -49,6 +49,14 @@ describe('npm run bench at the small size', () => {
     }
     const hot = JSON.parse(readFileSync(path.join(resultsDir, 'small', 'hot-queries.json'), 'utf8'));
     expect(hot.details.queries).toHaveLength(HOT_QUERIES.length);
+    // Searches: every committed phrase timed client- and server-side, and the slowest phrase reported.
+    for (const search of hot.details.queries.filter((query: { kind: string }) => query.kind === 'search')) {
+      expect(Object.keys(search.byPhrase).sort()).toEqual([...SEARCH_PHRASES].sort());
+      expect(Object.keys(search.server.byPhrase).sort()).toEqual([...SEARCH_PHRASES].sort());
+      expect(hot.measurements.map((m: { name: string }) => m.name)).toEqual(
+        expect.arrayContaining([`${search.query} slowest phrase p95`, `${search.query} server-side slowest phrase p95`]),
+      );
+    }
     expect(readFileSync(path.join(resultsDir, 'small', 'hot-queries.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     const stats = JSON.parse(readFileSync(path.join(resultsDir, 'small', 'stats.json'), 'utf8'));
     expect(stats.details.fullRefresh.ours.waits).toMatchObject({ samples: expect.any(Number), shares: expect.any(Object) });
