@@ -4,8 +4,8 @@
  */
 
 interface ErrorCodeEntry {
-  /** Exit status: 1 for database or revision failures, 2 for usage errors. */
-  exit: 1 | 2;
+  /** Exit status: 1 for database or revision failures, 2 for usage errors, 130 when stopped by a signal. */
+  exit: 1 | 2 | 130;
   /** When it is raised (Markdown, rendered into docs/errors.md by `npm run docs:errors`). */
   when: string;
   /** What to do, shown when the place that raises the error has no more precise hint. */
@@ -164,6 +164,11 @@ export const ERROR_CODES = {
     when: "a non-transactional revision's lease lapsed while it ran (the runner could not renew it): another runner may take over",
     hint: "Run again: the next run recovers what the interrupted revision left (docs/pooling-and-locks.md).",
   },
+  E_INTERRUPTED: {
+    exit: 130,
+    when: "Ctrl-C (SIGINT), SIGTERM or SIGHUP while a non-transactional revision ran: its statement was cancelled and its lease released; a second signal quits at once",
+    hint: "Run the same command again: it recovers the interrupted revision at once (drops the INVALID index it left) and runs it again.",
+  },
   E_BACKGROUND_PENDING: {
     exit: 1,
     when: "a revision requires a background migration that has not finished (`play-later-db background status`)",
@@ -284,7 +289,7 @@ export class PlayLaterError extends Error {
     this.data = details.data;
   }
 
-  get exitCode(): 1 | 2 {
+  get exitCode(): 1 | 2 | 130 {
     return ERROR_CODES[this.code].exit;
   }
 }

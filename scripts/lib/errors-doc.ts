@@ -10,7 +10,8 @@ export const ERRORS_DOC_FILE = 'docs/errors.md';
 const INTRO = `Every error a user can cause is typed: one line \`error CODE: what happened\` and one line
 \`hint: what to do\` on stderr, never a stack trace (with \`--json\`, also
 \`{"ok": false, "error": {"code", "message", "hint", …}}\` on stdout). Passwords are masked in every
-message. Exit status: **2** for a usage error, **1** for a database or revision failure. Each of
+message. Exit status: **2** for a usage error, **1** for a database or revision failure, **130** when
+Ctrl-C (or SIGTERM) stopped a non-transactional revision. Each of
 these is tested through the real CLI in a child process (\`test/cli/bad-input.test.ts\`,
 \`test/config/\`, \`test/cli/embedded-lifecycle.test.ts\`).`;
 

@@ -29,6 +29,9 @@ type Style = keyof typeof STYLES;
  * Progress (phases with their times) shows only on a terminal, never in a pipe, with --json or
  * --quiet; revisions applied are logged everywhere, as a record of what changed.
  */
+/** SQLSTATE 42501: permission denied. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
 export class Output {
   constructor(
     readonly json: boolean,
@@ -88,7 +91,11 @@ export class Output {
     const rendered = isPlayLaterError(error)
       ? error
       : new PlayLaterError('E_DATABASE', `${fromServer ? `The server said (${String(sqlState)}): ` : ''}${String((error as Error)?.message ?? error)}`, {
-          hint: fromServer ? 'Check the database and its permissions.' : undefined,
+          hint: !fromServer
+            ? undefined
+            : sqlState === INSUFFICIENT_PRIVILEGE
+            ? 'The role of DATABASE_URL lacks that privilege: run this command as a role that has it (the migrating role for the runner\'s commands; which role may do what: docs/roles-and-security.md).'
+            : 'Check the database and its permissions.',
         });
     if (this.json) {
       this.io.stdout.write(

@@ -81,6 +81,32 @@ export async function disconnect(client: pg.Client | undefined): Promise<void> {
 }
 
 /** One host, with sslmode=prefer's fallback to a plain connection when the server has no SSL. */
+/**
+ * Asks the server to cancel the statement `client` is running, as libpq's PQcancel does: a cancel
+ * request, with the session's key, on a connection of its own to the same host and port (PgBouncer
+ * forwards it). Fire and forget: the statement then fails with SQLSTATE 57014; an idle session
+ * ignores it.
+ */
+export function cancelRunningStatement(client: pg.Client): void {
+  const session = client as pg.Client & { processID: number | null; secretKey: number | null };
+  if (session.processID === null || session.secretKey === null) return;
+  const { processID, secretKey } = session;
+  const connection = new (pg as unknown as { Connection: new () => CancelConnection }).Connection();
+  connection.on('error', () => undefined);
+  connection.once('connect', () => connection.cancel(processID, secretKey));
+  // A Unix-socket folder is reached through its socket file, as node-postgres itself does.
+  if (client.host.startsWith('/')) connection.connect(`${client.host}/.s.PGSQL.${client.port}`);
+  else connection.connect(client.port, client.host);
+}
+
+/** The part of node-postgres' wire connection (pg.Connection) that a cancel request uses. */
+interface CancelConnection {
+  on(event: 'error', listener: () => void): void;
+  once(event: 'connect', listener: () => void): void;
+  connect(port: number | string, host?: string): void;
+  cancel(processID: number, secretKey: number): void;
+}
+
 async function openClient(target: DatabaseUrl, host: HostAddress, options: ConnectOptions): Promise<pg.Client> {
   const variants = sslVariants(target.params);
   for (const [index, ssl] of variants.entries()) {

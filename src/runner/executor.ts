@@ -93,7 +93,7 @@ export async function runToTarget(options: RunOptions): Promise<RunResult> {
   const initialPlan = initialSteps.map((s) => s.revision.id);
   await checkBeforeRunning(options, initialSteps);
   const holder = newLeaseHolder(host);
-  const transaction = new LockedTransaction(client, settings, holder);
+  const transaction = new LockedTransaction(client, settings, holder, (blockedBy) => log(`Waiting for ${blockedBy}.`));
   const done: StepDone[] = [];
   const adopted: string[] = [];
   let retries = 0;

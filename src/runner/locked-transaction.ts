@@ -40,6 +40,8 @@ export class LockedTransaction {
     private readonly settings: LockSettings,
     /** The run's lease holder id: its own lease does not keep it out. */
     private readonly holder?: string,
+    /** Told once when another runner keeps this one waiting for more than a second. */
+    private readonly onWait?: (blockedBy: string) => void,
   ) {}
 
   get isOpen(): boolean {
@@ -47,7 +49,7 @@ export class LockedTransaction {
   }
 
   async begin(): Promise<void> {
-    await beginWithMigrationLock(this.client, this.settings.lockWaitMs, timeoutSettingsSql(this.settings, 'LOCAL'), this.holder, this.bookkeepingKnown);
+    await beginWithMigrationLock(this.client, this.settings.lockWaitMs, timeoutSettingsSql(this.settings, 'LOCAL'), this.holder, this.bookkeepingKnown, this.onWait);
     this.open = true;
   }
 

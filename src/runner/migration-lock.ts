@@ -12,6 +12,9 @@ import { describeLease, leaseOfAnotherRun } from './migration-lease.js';
  */
 export const MIGRATION_LOCK_KEY = 7_261_913_405_118_202n;
 
+/** A wait longer than this is reported (onWait): a runner that says nothing for 15 s looks hung. */
+const REPORT_WAIT_AFTER_MS = 1_000;
+
 /**
  * Takes the transaction-scoped lock: each try is a short transaction of its own (BEGIN with
  * `prepareSql` in one round trip, pg_try_advisory_xact_lock, the lease check), rolled back when the
@@ -23,13 +26,26 @@ export const MIGRATION_LOCK_KEY = 7_261_913_405_118_202n;
  * check is skipped. Gives up with E_LOCK_TIMEOUT after lockWaitMs; on success the transaction
  * stays open.
  */
-export async function beginWithMigrationLock(client: pg.Client, lockWaitMs: number, prepareSql: string, holder?: string, bookkeepingKnown = false): Promise<number> {
+export async function beginWithMigrationLock(
+  client: pg.Client,
+  lockWaitMs: number,
+  prepareSql: string,
+  holder?: string,
+  bookkeepingKnown = false,
+  /** Told once, when the wait passes a second: what keeps this runner out. */
+  onWait?: (blockedBy: string) => void,
+): Promise<number> {
   const started = Date.now();
   let pause = 25;
+  let told = false;
   for (;;) {
     const blockedBy = await tryOnce(client, prepareSql, holder, bookkeepingKnown);
     if (blockedBy === undefined) return Date.now() - started;
     const waited = Date.now() - started;
+    if (onWait && !told && waited >= REPORT_WAIT_AFTER_MS && waited < lockWaitMs) {
+      told = true;
+      onWait(`${blockedBy === 'lock' ? `the migration lock, held by another runner${await describeHolder(client)}` : blockedBy} (up to ${Math.round(lockWaitMs / 1000)} s: lockWaitMs)`);
+    }
     if (waited >= lockWaitMs) {
       const holderText = blockedBy === 'lock' ? await describeHolder(client) : ` (${blockedBy})`;
       throw new PlayLaterError('E_LOCK_TIMEOUT', `Another runner held the migration lock for ${waited} ms${holderText}; gave up after the configured wait (${lockWaitMs} ms).`, {

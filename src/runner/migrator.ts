@@ -15,12 +15,13 @@ import { inLockedTransaction } from './locked-transaction.js';
 import { loadRevisions } from './load-revisions.js';
 import { planSteps, resolveDowngradeTarget, resolveUpgradeTarget, singleHead, type Direction, type PlannedStep, type Target } from './plan.js';
 import { RevisionGraph } from './revision-graph.js';
-import { checksumMismatch, compareChecksums, ensureHistoryTable, recordedChecksums, recordHistory, runnerHost, type ChecksumState } from './revision-history.js';
+import { checksumMismatch, compareChecksums, ensureHistoryTable, readHistoryForStatus, recordedChecksums, recordHistory, runnerHost, type ChecksumState, type UnfinishedRun } from './revision-history.js';
 import { DEFAULT_RUNNER_SETTINGS } from './settings.js';
 import { ensureVersionTable, readHeads, writeHeads } from './version-table.js';
 
 export type { Direction, PlannedStep, Target } from './plan.js';
 export type { RunnerSettings, StepDone } from './executor.js';
+export type { UnfinishedRun } from './revision-history.js';
 export type { Revision, RevisionContext, RevisionModule } from './revision.js';
 export { RevisionGraph } from './revision-graph.js';
 export { DEFAULT_RUNNER_SETTINGS } from './settings.js';
@@ -72,6 +73,10 @@ export interface MigrationStatus {
   edited: { revision: string; file: string }[];
   /** Applied revisions without a recorded checksum: the next upgrade or downgrade adopts them. */
   unrecorded: string[];
+  /** false when this role may not read the history table (the app role): edited and unfinished are then unknown, left empty. */
+  historyRead: boolean;
+  /** Non-transactional runs started and not finished: another runner's at work, or interrupted ones the next run recovers. */
+  unfinished: UnfinishedRun[];
 }
 
 export interface MigrationResult {
@@ -142,16 +147,22 @@ export class Migrator {
   async status(): Promise<MigrationStatus> {
     const graph = await this.revisions();
     return this.withConnection(async (client) => {
-      const state = await readState(client, graph);
-      const pending = graph.order.filter((r) => !state.applied.has(r.id)).map((r) => r.id);
+      const heads = await readHeads(client);
+      const applied = graph.appliedFrom(heads); // fails clearly on a revision no file defines
+      // The app role may read the version table but not the history: status still answers.
+      const history = await readHistoryForStatus(client);
+      const checksums = history ? compareChecksums(graph, applied, history.checksums) : { mismatched: [], unrecorded: [] };
+      const pending = graph.order.filter((r) => !applied.has(r.id)).map((r) => r.id);
       return {
-        heads: state.heads,
+        heads,
         revisionHeads: [...graph.heads],
-        applied: graph.order.filter((r) => state.applied.has(r.id)).map((r) => r.id),
+        applied: graph.order.filter((r) => applied.has(r.id)).map((r) => r.id),
         pending,
         atHead: pending.length === 0,
-        edited: state.checksums.mismatched.map((r) => ({ revision: r.id, file: r.file })),
-        unrecorded: state.checksums.unrecorded.map((r) => r.id),
+        edited: checksums.mismatched.map((r) => ({ revision: r.id, file: r.file })),
+        unrecorded: checksums.unrecorded.map((r) => r.id),
+        historyRead: history !== undefined,
+        unfinished: history?.unfinished ?? [],
       };
     });
   }

@@ -7,6 +7,7 @@ import { connectionLostError, describeConnection, isConnectionLost } from './con
 import type { RunnerSettings } from './executor.js';
 import { inLockedTransaction, timeoutSettingsSql } from './locked-transaction.js';
 import { LeaseKeeper } from './migration-lease.js';
+import { StepInterrupt } from './step-interrupt.js';
 import type { PlannedStep } from './plan.js';
 import type { RevisionContext } from './revision.js';
 import type { RevisionGraph } from './revision-graph.js';
@@ -50,8 +51,9 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
     leaseClient = direct ? mainClient : await connect(mainUrl(mainClient), { applicationName: 'play-later-db (lease)' });
     const lease = new LeaseKeeper(leaseClient, options.leaseId, options.holder, settings.leaseTtlMs);
     lease.start();
+    const client = direct ?? mainClient;
+    const interrupt = new StepInterrupt(client, step.revision.id, options.context.log);
     try {
-      const client = direct ?? mainClient;
       if (direct) await direct.query(timeoutSettingsSql(settings, 'SESSION'));
       await recoverInterrupted(client, step, options.interrupted, options.context.log);
       const started = performance.now();
@@ -61,11 +63,15 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
         // A statement sent on its own runs as the migrating user, a member of the owner role.
         afterBegin: () =>
           client.query(`${direct ? '' : `${timeoutSettingsSql(settings, 'LOCAL')}; `}${revisionRoleSql(settings, 'LOCAL')}`).then(() => undefined),
-        beforeStatement: (statement) => lease.journal(statement),
+        beforeStatement: (statement) => {
+          interrupt.check();
+          return lease.journal(statement);
+        },
       });
       await step.revision[step.direction](db, options.context).catch((error: unknown) => {
-        throw isConnectionLost(error) ? connectionLostError(step, describeConnection(client, direct ? 'direct connection' : 'connection'), error) : error;
+        throw isConnectionLost(error) ? connectionLostError(step, describeConnection(client, direct ? 'direct connection' : 'connection'), error) : interrupt.errorFor(error);
       });
+      interrupt.revisionFinished();
       const durationMs = performance.now() - started;
       // Renewed until the end: the lock may take a moment, and a lapsed lease would be recovered.
       await inLockedTransaction(
@@ -85,11 +91,15 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
         options.holder,
       );
       await lease.stop();
+      // A signal during the bookkeeping: the step is recorded, the run stops here.
+      interrupt.check();
       return durationMs;
     } catch (error) {
       // The 'running' row stays: the next try (or run) recovers it as after a crash, at once.
       await lease.release().catch(() => undefined);
       throw error;
+    } finally {
+      interrupt.dispose();
     }
   } finally {
     if (leaseClient !== mainClient) await disconnect(leaseClient);

@@ -153,6 +153,42 @@ export async function recordedChecksums(client: pg.Client, known: { exists?: boo
   return new Map(result.rows.filter((row) => row.direction !== 'down').map((row) => [row.revision, row.checksum]));
 }
 
+/** A non-transactional run that started and has not finished, as `current` shows it. */
+export interface UnfinishedRun {
+  revision: string;
+  direction: Direction;
+  startedAt: Date;
+  host: string | null;
+  /** Its lease is valid: another runner is at it now. Otherwise it was interrupted, and the next run recovers it. */
+  inProgress: boolean;
+}
+
+/**
+ * What a status read takes from the history: the recorded checksums, and the non-transactional runs
+ * that never finished (the latest of each revision). undefined when this role may not read the
+ * table (the app role may not): the caller then says what it could not check.
+ */
+export async function readHistoryForStatus(client: pg.Client): Promise<{ checksums: Map<string, string>; unfinished: UnfinishedRun[] } | undefined> {
+  const access = await client.query<{ found: boolean; readable: boolean; leased: boolean }>(
+    `SELECT c.oid IS NOT NULL AS found,
+            c.oid IS NOT NULL AND has_table_privilege(c.oid, 'SELECT') AS readable,
+            EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'lease_expires_at' AND NOT a.attisdropped) AS leased
+       FROM (SELECT to_regclass($1) AS oid) AS c`,
+    [HISTORY_TABLE],
+  );
+  const { found, readable, leased } = access.rows[0]!;
+  if (!found) return { checksums: new Map(), unfinished: [] };
+  if (!readable) return undefined;
+  const checksums = await recordedChecksums(client, { exists: true });
+  if (!leased) return { checksums, unfinished: [] };
+  const result = await client.query<{ revision: string; direction: Direction; started_at: Date; host: string | null; in_progress: boolean }>(
+    `SELECT DISTINCT ON (revision) revision, direction, started_at, host, coalesce(lease_expires_at > clock_timestamp(), false) AS in_progress
+       FROM ${HISTORY_TABLE} WHERE status = 'running' ORDER BY revision, id DESC`,
+  );
+  const unfinished = result.rows.map((row) => ({ revision: row.revision, direction: row.direction, startedAt: row.started_at, host: row.host, inProgress: row.in_progress }));
+  return { checksums, unfinished };
+}
+
 export interface ChecksumState {
   /** Applied revisions whose file changed since (E_CHECKSUM_MISMATCH when a runner meets them). */
   mismatched: Revision[];

@@ -53,6 +53,15 @@ describeOnEachServer('kill -9 of the runner', (server) => {
     return (await observer.query<{ version_num: string }>('SELECT version_num FROM alembic_version')).rows.map((row) => row.version_num);
   }
 
+  /** Whether the latest 'running' row of the revision holds a valid lease. */
+  async function leaseLive(revision: string): Promise<boolean | undefined> {
+    const result = await observer.query<{ live: boolean }>(
+      `SELECT lease_expires_at > clock_timestamp() AS live FROM play_later_revision_history WHERE revision = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`,
+      [revision],
+    );
+    return result.rows[0]?.live;
+  }
+
   /** Server backends of runners (the observer's own connection excluded). */
   async function runnerBackends(match: string): Promise<number> {
     const result = await observer.query<{ n: number }>(
@@ -107,6 +116,10 @@ describeOnEachServer('kill -9 of the runner', (server) => {
     expect((await observer.query(`SELECT status FROM play_later_revision_history WHERE revision = '902_fixture_concurrent_index'`)).rows).toEqual([
       { status: 'running' },
     ]);
+    // Once the dead runner's lease has lapsed, `current` names the run the next upgrade recovers.
+    await waitFor('the lease to lapse', async () => (await leaseLive('902_fixture_concurrent_index')) === false, 30_000);
+    const current = await runCli(['current'], { env: env() });
+    expect(current.stdout).toMatch(/Interrupted: 902_fixture_concurrent_index \(upgrade, non-transactional\) started .* never finished; the next run that reaches it recovers it/);
 
     const result = await runCli(['upgrade', 'head'], { env: env() });
     expect(result.code, result.stderr).toBe(0);
@@ -120,4 +133,38 @@ describeOnEachServer('kill -9 of the runner', (server) => {
       { direction: 'up', status: 'done' },
     ]);
   });
+
+  it('Ctrl-C in CREATE INDEX CONCURRENTLY: the statement is cancelled and the lease released (exit 130, E_INTERRUPTED); a runner waiting meanwhile says for what, then recovers at once', async () => {
+    await observer.query('DROP INDEX IF EXISTS idx_fixture_games_created');
+    await observer.query(`UPDATE alembic_version SET version_num = '901_fixture_long'`);
+    // A lease that would outlive the waiter's wait: only a released lease lets the waiter in.
+    const slowLease = fixtures.env(database.url, { DIRECT_DATABASE_URL: database.directUrl, PLAY_LATER_LEASE_TTL_MS: '120000' });
+    const writer = await database.connect();
+    await writer.query('BEGIN');
+    await writer.query('UPDATE games SET title = title WHERE false');
+    const runner = startCli(['--lock-timeout', '60000', 'upgrade', 'head'], { env: slowLease });
+    await runner.waitForStderr(/fixture: creating the index/);
+    await waitFor('CREATE INDEX CONCURRENTLY to wait for the writer', async () => (await runnerBackends('CREATE INDEX CONCURRENTLY%')) === 1);
+    const waiter = startCli(['--lock-wait', '30000', 'upgrade', 'head'], { env: slowLease, timeoutMs: 90_000 });
+    await waiter.waitForStderr(/Waiting for the lease of 902_fixture_concurrent_index \(upgrade, non-transactional\), taken .* \(up to 30 s: lockWaitMs\)/);
+    expect((await runCli(['current'], { env: slowLease })).stdout).toMatch(/Being applied now: 902_fixture_concurrent_index \(upgrade, non-transactional\) started .*, by another runner/);
+
+    runner.child.kill('SIGINT');
+    const interrupted = await runner.result;
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toContain('SIGINT: stopping 902_fixture_concurrent_index (cancelling its running statement)');
+    expect(interrupted.stderr).toContain('error E_INTERRUPTED: Stopped by SIGINT during 902_fixture_concurrent_index (non-transactional)');
+    expect(interrupted.stderr).toMatch(/^hint: Run the same command again: it recovers 902_fixture_concurrent_index at once/m);
+    // Cancelled, not left running until the writer ends.
+    const building = await observer.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'CREATE INDEX CONCURRENTLY%'`);
+    expect(building.rowCount).toBe(0);
+    await writer.query('ROLLBACK');
+    await writer.end();
+
+    const recovered = await waiter.result;
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expect(recovered.stderr).toMatch(/WARNING: Revision 902_fixture_concurrent_index \(upgrade\) was interrupted/);
+    expect((await observer.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('idx_fixture_games_created')`)).rows).toEqual([{ indisvalid: true }]);
+    expect(await versions()).toEqual(['902_fixture_concurrent_index']);
+  }, 120_000);
 });

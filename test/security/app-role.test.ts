@@ -7,7 +7,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, disconnect } from '../../src/db/connect.js';
 import { hashSessionToken } from '../../src/repositories/sessions.repository.js';
+import { expectCliError } from '../support/expect-cli.js';
 import { urlAs } from '../support/role-logins.js';
+import { runCli } from '../support/run-cli.js';
 import { describeOnEachServer } from '../support/servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -111,6 +113,17 @@ describeOnEachServer('least privilege, as the app and read-only roles', (server)
       return found;
     });
     expect(outcomes).toEqual(Object.fromEntries(refused.map((statement) => [statement, '42501'])));
+  });
+
+  it('`current` works as the app role (it reads alembic_version), saying what it could not check without the history table; a read-only login gets the missing privilege named', async () => {
+    const result = await runCli(['current', '--json'], { env: { DATABASE_URL: urlAs(database.url, 'app') } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, atHead: true, historyRead: false, unfinished: [], edited: [] });
+    expect(result.stderr).toContain('This role may not read play_later_revision_history: applied revisions were not compared with their files');
+    const denied = await runCli(['current'], { env: { DATABASE_URL: urlAs(database.url, 'readonly') } });
+    expectCliError(denied, 'E_DATABASE', 1);
+    expect(denied.stderr).toContain('permission denied for table alembic_version');
+    expect(denied.stderr).toContain('hint: The role of DATABASE_URL lacks that privilege');
   });
 
   it("acting for user A, it reads only A's rows of every per-user table and view, and no one else's", async () => {

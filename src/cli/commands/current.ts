@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checksumMismatch } from '../../runner/revision-history.js';
+import { checksumMismatch, HISTORY_TABLE } from '../../runner/revision-history.js';
 import type { CommandContext } from '../command-context.js';
 import { describeHeads } from '../describe-heads.js';
 import { formatRevision } from './history.js';
@@ -11,6 +11,20 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
     const status = await migrator.status();
     const lines = [`${displayUrl}`, `Current revision: ${describeHeads(graph, status.heads)}`];
     if (status.pending.length > 0) lines.push(`Pending: ${status.pending.join(', ')}`);
+    for (const run of status.unfinished) {
+      const started = `(${run.direction === 'up' ? 'upgrade' : 'downgrade'}, non-transactional) started ${run.startedAt.toISOString()}${run.host ? ` on ${run.host}` : ''}`;
+      lines.push(
+        run.inProgress
+          ? `Being applied now: ${run.revision} ${started}, by another runner`
+          : `Interrupted: ${run.revision} ${started} never finished; the next run that reaches it recovers it (drops the INVALID index it left) and runs it again`,
+      );
+    }
+    if (!status.historyRead) {
+      context.output.log(
+        'warn',
+        `This role may not read ${HISTORY_TABLE}: applied revisions were not compared with their files, and unfinished non-transactional runs are not shown. Run \`current\` as the migrating role for both.`,
+      );
+    }
     if (status.edited.length > 0) {
       lines.push(
         `Edited since applied (checksum mismatch): ${status.edited.map((e) => e.revision).join(', ')}; upgrade and downgrade refuse to run (${status.edited.map((e) => path.relative(context.io.cwd, e.file)).join(', ')})`,
@@ -27,6 +41,8 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
       pending: status.pending,
       edited: status.edited.map((e) => e.revision),
       checksumMismatches: status.edited.map((e) => e.revision),
+      historyRead: status.historyRead,
+      unfinished: status.unfinished,
     });
   }, undefined, { readOnly: true });
 }
