@@ -31,7 +31,7 @@ export const ERROR_CODES = {
   },
   E_CONNECT_UNREACHABLE: {
     exit: 1,
-    when: "no host of the connection string answered (each host tried is named, with why): it does not resolve, nothing listens, or it is not the kind `target_session_attrs` asks for",
+    when: "no host of the connection string answered (each host tried is named, with why): it does not resolve, nothing listens, it is not the kind `target_session_attrs` asks for, or it does not accept SSL while `sslmode` requires it",
     hint: "Check the host and port of the URL, and that the server is running.",
   },
   E_CONNECT_TIMEOUT: {

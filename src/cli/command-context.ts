@@ -76,6 +76,8 @@ export class CommandContext {
     return {
       echoSql: this.options.echoSql ? (statement) => this.output.log('info', `SQL: ${statement}`) : undefined,
       log: (line) => this.output.debug(`postgres: ${line}`),
+      warn: (line) => this.output.log('warn', line),
+      env: this.io.env,
     };
   }
 

@@ -22,7 +22,7 @@ export interface ConnectOptions {
 /** What a host turned out to be, or why it was passed over: for the message that lists them all. */
 interface Attempt {
   host: HostAddress;
-  kind: 'unresolved' | 'refused' | 'timeout' | 'wrong-session' | 'other';
+  kind: 'unresolved' | 'refused' | 'timeout' | 'wrong-session' | 'no-ssl' | 'other';
   outcome: string;
 }
 
@@ -212,6 +212,8 @@ function failureReason(error: unknown): Pick<Attempt, 'kind' | 'outcome'> {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'unresolved', outcome: `the name does not resolve (${code})` };
   if (code && /^E[A-Z]+$/.test(code)) return { kind: 'refused', outcome: `unreachable (${code})` };
   if (/timeout/i.test(message)) return { kind: 'timeout', outcome: 'timed out' };
+  // sslmode=require (or verify-*) and a server without SSL: it answered, so not "unreachable".
+  if (/does not support SSL/i.test(message)) return { kind: 'no-ssl', outcome: 'the server does not accept SSL connections, and sslmode requires SSL' };
   return { kind: 'other', outcome: message };
 }
 
@@ -250,6 +252,8 @@ function noHostAccepted(target: DatabaseUrl, attempts: Attempt[]): PlayLaterErro
     data,
     hint: attempts.some(({ kind }) => kind === 'wrong-session')
       ? `Every reachable host is of the wrong kind for target_session_attrs=${target.targetSessionAttrs}: check which node is the primary, or change target_session_attrs.`
+      : attempts.some(({ kind }) => kind === 'no-ssl')
+      ? `Turn on SSL on the server (ssl = on), or, where the network is trusted, write sslmode=prefer (SSL when offered) or sslmode=disable instead of sslmode=${target.params.get('sslmode') ?? 'require'}.`
       : unreachableHint,
   });
 }

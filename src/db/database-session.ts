@@ -10,6 +10,10 @@ export interface SessionOptions {
   /** Print every statement (passwords of URLs and PASSWORD clauses masked) through this function. */
   echoSql?: (statement: string) => void;
   log?: (line: string) => void;
+  /** Warnings for the user (shown at the default verbosity). */
+  warn?: (line: string) => void;
+  /** The command's environment (default: the process's), read for libpq's variables. */
+  env?: NodeJS.ProcessEnv;
   /**
    * The command only reads, so a standby will do. Otherwise a read-only server (a standby, or
    * default_transaction_read_only) is refused with E_READ_ONLY_SERVER before anything is sent.
@@ -37,6 +41,7 @@ export async function withDatabase<T>(config: Config, options: SessionOptions, w
   try {
     let url: string;
     const served = config.databaseUrl ? undefined : findServedServer(config.dataDir);
+    if (!config.databaseUrl) warnOfIgnoredPgVariables(served ? 'served' : 'embedded', options.env ?? process.env, options.warn);
     if (config.databaseUrl) {
       parseDatabaseUrl(config.databaseUrl);
       url = config.databaseUrl;
@@ -66,4 +71,19 @@ function echoStatements(client: pg.Client, echo: (statement: string) => void): v
     if (text) echo(maskSecrets(text.trim()));
     return query(...args);
   };
+}
+
+/** libpq's server variables, which a libpq user may expect to choose the server. */
+const PG_SERVER_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGSERVICE'];
+
+/**
+ * Without DATABASE_URL the command uses the local database, whatever PGHOST and the like say: a
+ * user who set them for psql is told, rather than left to believe that server was migrated.
+ */
+function warnOfIgnoredPgVariables(local: 'served' | 'embedded', env: NodeJS.ProcessEnv, warn: ((line: string) => void) | undefined): void {
+  const set = PG_SERVER_VARIABLES.filter((name) => env[name]);
+  if (set.length === 0 || !warn) return;
+  warn(
+    `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set, but play-later-db takes the server from DATABASE_URL only: without it, this uses the ${local} database. To use that server, set DATABASE_URL (e.g. postgresql://user@host:5432/dbname; docs/connection-strings.md).`,
+  );
 }

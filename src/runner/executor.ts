@@ -226,6 +226,9 @@ async function readLockedState(client: pg.Client, graph: RevisionGraph, host: st
   return heads;
 }
 
+/** SQLSTATE 42501: permission denied. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
 function revisionFailed(step: PlannedStep, error: unknown, retries: number, single: boolean): PlayLaterError {
   if (error instanceof PlayLaterError) return error;
   const { id } = step.revision;
@@ -242,9 +245,13 @@ function revisionFailed(step: PlannedStep, error: unknown, retries: number, sing
     : step.revision.transactional
     ? `The database stays at the revision before ${id}; nothing of ${id} was kept.`
     : keptOfNonTransactional(step);
+  // 42501: the migrating role lacks a privilege (revision 013 needs CREATEROLE, and its DETAIL says what to run instead).
+  const fix = pgError.code === INSUFFICIENT_PRIVILEGE
+    ? ' The migrating role lacks a privilege this revision needs: grant it (what the DETAIL above says, as a superuser), or run as a role that has it (docs/roles-and-security.md); then run again.'
+    : ' Fix the revision (or the data it trips on) and run again.';
   return new PlayLaterError('E_REVISION_FAILED', `Revision ${id} failed (${step.direction === 'up' ? 'upgrade' : 'downgrade'}): ${parts.join('\n')}`, {
     cause: error,
-    hint: `${kept}${lockHint} Fix the revision (or the data it trips on) and run again.`,
+    hint: `${kept}${lockHint}${fix}`,
     data: { revision: id, direction: step.direction, sqlState: pgError.code, tries: retries + 1 },
   });
 }

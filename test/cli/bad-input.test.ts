@@ -69,6 +69,15 @@ describe('database URL and connection', () => {
     expectCliError(result, 'E_CONNECT_UNREACHABLE', 1);
   });
 
+  it('sslmode=require against a server without SSL: says so, and the hint is about SSL, not about starting the server', async () => {
+    const url = new URL(database.url);
+    url.searchParams.set('sslmode', 'require');
+    const result = await runCli(['current'], { env: { DATABASE_URL: url.toString() } });
+    expectCliError(result, 'E_CONNECT_UNREACHABLE', 1);
+    expect(result.stderr).toContain('the server does not accept SSL connections, and sslmode requires SSL');
+    expect(result.stderr).toMatch(/^hint: Turn on SSL on the server \(ssl = on\), or, where the network is trusted, write sslmode=prefer/m);
+  });
+
   it('a wrong password: E_AUTH_FAILED, exit 1, the password never shown', async () => {
     const url = new URL(database.url);
     url.password = 'wrong-password-123';

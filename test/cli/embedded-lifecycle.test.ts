@@ -77,6 +77,10 @@ describe('serve (npm run db)', () => {
     // Other commands use the running server instead of waiting for its folder.
     const current = jsonResult<{ database: string; atHead: boolean }>(await runCli(['--json', 'current'], { env }));
     expect(current).toMatchObject({ database: expect.stringMatching(/^served /), atHead: true });
+    // libpq's variables do not choose the server: a user who set them for psql is told so.
+    const withPgHost = await runCli(['current'], { env: { ...env, PGHOST: 'db.internal', PGPORT: '6543' } });
+    expect(withPgHost.code, withPgHost.stderr).toBe(0);
+    expect(withPgHost.stderr).toContain('PGHOST, PGPORT are set, but play-later-db takes the server from DATABASE_URL only: without it, this uses the served database.');
     // psql inherits the command's terminal: only a real process shows what it printed.
     const psql = await runBin(['psql', '--', '-tAc', 'SELECT count(*) FROM games'], { env });
     expect(psql.stdout.trim(), psql.stderr).toBe('300');

@@ -55,6 +55,7 @@ describe('revision 013 and the roles it needs', () => {
       expect(text).toContain(`role(s) ${[roles.appRole, roles.ownerRole, roles.readonlyRole].sort().join(', ')} do not exist, and ${login} may not create roles`);
       expect(text).toContain(`CREATE ROLE ${roles.ownerRole} NOLOGIN;`);
       expect(text).toContain(`GRANT ${roles.appRole}, ${roles.readonlyRole} TO ${roles.ownerRole}; GRANT ${roles.ownerRole} TO ${login};`);
+      expect((error as PlayLaterError).hint).toContain('The migrating role lacks a privilege this revision needs: grant it (what the DETAIL above says, as a superuser)');
       const { rows } = await client.query('SELECT version_num FROM alembic_version');
       expect(rows).toEqual([{ version_num: '012_index_collection_by_game' }]);
 
