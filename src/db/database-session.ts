@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isPlayLaterError, PlayLaterError } from '../errors.js';
 import type { Config } from '../config/resolve-config.js';
 import { connect, disconnect } from './connect.js';
 import './date-values.js'; // DATE as stored, in every time zone
@@ -56,7 +57,9 @@ export async function withDatabase<T>(config: Config, options: SessionOptions, w
     if (options.echoSql) echoStatements(client, options.echoSql);
     const shown = displayDatabaseUrl(url);
     const displayUrl = embedded ? `embedded ${shown}` : served ? `served ${shown}` : shown;
-    return await work({ client, url, displayUrl, embedded });
+    return await work({ client, url, displayUrl, embedded }).catch((error: unknown) => {
+      throw namingTheDatabase(error, displayUrl);
+    });
   } finally {
     await disconnect(client);
     await embedded?.stop();
@@ -86,4 +89,10 @@ function warnOfIgnoredPgVariables(local: 'served' | 'embedded', env: NodeJS.Proc
   warn(
     `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set, but play-later-db takes the server from DATABASE_URL only: without it, this uses the ${local} database. To use that server, set DATABASE_URL (e.g. postgresql://user@host:5432/dbname; docs/connection-strings.md).`,
   );
+}
+
+/** Errors about what a database holds say which database it is (the embedded one, after a branch switch, surprises). */
+function namingTheDatabase(error: unknown, displayUrl: string): unknown {
+  if (!isPlayLaterError(error) || error.code !== 'E_VERSION_UNKNOWN') return error;
+  return new PlayLaterError(error.code, `${error.message.replace(/^The database /, `The database ${displayUrl} `)}`, { hint: error.hint, data: error.data, cause: error.cause });
 }

@@ -121,6 +121,9 @@ describe('revision references', () => {
         const result = await runCli(['--revisions-dir', LINEAR, ...command], { env: { DATABASE_URL: stranger.url } });
         expectCliError(result, 'E_VERSION_UNKNOWN', 1);
         expect(result.stderr).toContain('"007_from_another_branch"');
+        // Which database: the URL, its password masked.
+        expect(result.stderr).toContain(`error E_VERSION_UNKNOWN: The database postgresql://`);
+        expect(result.stderr).toContain(`/${stranger.name} is at revision "007_from_another_branch"`);
       }
       const tables = await client.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
       expect(tables.rows).toEqual([{ tablename: 'alembic_version' }]);
