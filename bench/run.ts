@@ -1,7 +1,7 @@
 /**
  * npm run bench -- [name …] [--size small|medium|full|dense] [--url postgresql://…] [--pairs N] [--runs N] [--baseline-runs N] [--results-dir DIR]
  * Runs the named benchmarks (all by default) on the embedded PostgreSQL 18 of bench/ (data folder
- * .play-later-bench/) or on the server given by --url, prints a table per benchmark and writes
+ * .play-later-bench/) or on the server given by --url (or PLAY_LATER_BENCH_URL, which keeps the password out of ps), prints a table per benchmark and writes
  * bench/results/<size>/<name>.json (and hot-queries.svg).
  */
 import path from 'node:path';
@@ -37,8 +37,11 @@ export interface BenchArguments {
   resultsDir: string;
 }
 
-export function parseBenchArguments(argv: readonly string[]): BenchArguments {
-  const parsed: BenchArguments = { names: [], size: 'small', url: undefined, pairs: 5, runs: 1000, baselineRuns: undefined, resultsDir: RESULTS_DIR };
+/** The server's URL from the environment: unlike --url, it keeps the password out of what `ps` shows. */
+export const BENCH_URL_VARIABLE = 'PLAY_LATER_BENCH_URL';
+
+export function parseBenchArguments(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchArguments {
+  const parsed: BenchArguments = { names: [], size: 'small', url: env[BENCH_URL_VARIABLE] || undefined, pairs: 5, runs: 1000, baselineRuns: undefined, resultsDir: RESULTS_DIR };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index]!;
     const value = (): string => {

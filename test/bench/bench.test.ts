@@ -65,10 +65,14 @@ describe('npm run bench at the small size', () => {
     expect(stats.details.readServer).toMatchObject({ p50: expect.any(Number), p95: expect.any(Number) });
   });
 
-  it('takes --baseline-runs (0 leaves the seed out) and refuses a negative count', () => {
+  it('takes --baseline-runs (0 leaves the seed out) and refuses a negative count; the server from --url or PLAY_LATER_BENCH_URL', () => {
     expect(parseBenchArguments(['hot-queries', '--baseline-runs', '0']).baselineRuns).toBe(0);
     expect(parseBenchArguments(['hot-queries']).baselineRuns).toBeUndefined();
     expect(() => parseBenchArguments(['--baseline-runs', '-1'])).toThrow(/--baseline-runs must be a whole number/);
+    // The server from the environment (the password stays out of ps); --url wins over it.
+    expect(parseBenchArguments([], { PLAY_LATER_BENCH_URL: 'postgresql://u:p@h/db' }).url).toBe('postgresql://u:p@h/db');
+    expect(parseBenchArguments(['--url', 'postgresql://u@other/db'], { PLAY_LATER_BENCH_URL: 'postgresql://u:p@h/db' }).url).toBe('postgresql://u@other/db');
+    expect(parseBenchArguments([], {}).url).toBeUndefined();
   });
 
   it('profiles what a statement waits on: a pg_sleep is sampled as Timeout:PgSleep', async () => {
