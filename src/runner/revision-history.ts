@@ -161,6 +161,8 @@ export interface UnfinishedRun {
   host: string | null;
   /** Its lease is valid: another runner is at it now. Otherwise it was interrupted, and the next run recovers it. */
   inProgress: boolean;
+  /** When its lease lapses unless its runner renews it: a runner that died without releasing it keeps others out until then. */
+  leaseExpiresAt: Date | null;
 }
 
 /**
@@ -181,11 +183,18 @@ export async function readHistoryForStatus(client: pg.Client): Promise<{ checksu
   if (!readable) return undefined;
   const checksums = await recordedChecksums(client, { exists: true });
   if (!leased) return { checksums, unfinished: [] };
-  const result = await client.query<{ revision: string; direction: Direction; started_at: Date; host: string | null; in_progress: boolean }>(
-    `SELECT DISTINCT ON (revision) revision, direction, started_at, host, coalesce(lease_expires_at > clock_timestamp(), false) AS in_progress
+  const result = await client.query<{ revision: string; direction: Direction; started_at: Date; host: string | null; in_progress: boolean; lease_expires_at: Date | null }>(
+    `SELECT DISTINCT ON (revision) revision, direction, started_at, host, coalesce(lease_expires_at > clock_timestamp(), false) AS in_progress, lease_expires_at
        FROM ${HISTORY_TABLE} WHERE status = 'running' ORDER BY revision, id DESC`,
   );
-  const unfinished = result.rows.map((row) => ({ revision: row.revision, direction: row.direction, startedAt: row.started_at, host: row.host, inProgress: row.in_progress }));
+  const unfinished = result.rows.map((row) => ({
+    revision: row.revision,
+    direction: row.direction,
+    startedAt: row.started_at,
+    host: row.host,
+    inProgress: row.in_progress,
+    leaseExpiresAt: row.lease_expires_at,
+  }));
   return { checksums, unfinished };
 }
 

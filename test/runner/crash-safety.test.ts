@@ -147,7 +147,7 @@ describeOnEachServer('kill -9 of the runner', (server) => {
     await waitFor('CREATE INDEX CONCURRENTLY to wait for the writer', async () => (await runnerBackends('CREATE INDEX CONCURRENTLY%')) === 1);
     const waiter = startCli(['--lock-wait', '30000', 'upgrade', 'head'], { env: slowLease, timeoutMs: 90_000 });
     await waiter.waitForStderr(/Waiting for the lease of 902_fixture_concurrent_index \(upgrade, non-transactional\), taken .* \(up to 30 s: lockWaitMs\)/);
-    expect((await runCli(['current'], { env: slowLease })).stdout).toMatch(/Being applied now: 902_fixture_concurrent_index \(upgrade, non-transactional\) started .*, by another runner/);
+    expect((await runCli(['current'], { env: slowLease })).stdout).toMatch(/Being applied now: 902_fixture_concurrent_index \(upgrade, non-transactional\) started .*, by another runner, whose lease runs until \S+ unless renewed/);
 
     runner.child.kill('SIGINT');
     const interrupted = await runner.result;

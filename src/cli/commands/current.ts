@@ -15,7 +15,7 @@ export async function currentCommand(context: CommandContext, flags: { verbose?:
       const started = `(${run.direction === 'up' ? 'upgrade' : 'downgrade'}, non-transactional) started ${run.startedAt.toISOString()}${run.host ? ` on ${run.host}` : ''}`;
       lines.push(
         run.inProgress
-          ? `Being applied now: ${run.revision} ${started}, by another runner`
+          ? `Being applied now: ${run.revision} ${started}, by another runner, whose lease runs until ${run.leaseExpiresAt?.toISOString()} unless renewed (a runner that died keeps others out until then; the next run after it recovers ${run.revision})`
           : `Interrupted: ${run.revision} ${started} never finished; the next run that reaches it recovers it (drops the INVALID index it left) and runs it again`,
       );
     }
