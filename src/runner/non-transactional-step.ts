@@ -69,7 +69,7 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
         },
       });
       await step.revision[step.direction](db, options.context).catch((error: unknown) => {
-        throw isConnectionLost(error) ? connectionLostError(step, describeConnection(client, direct ? 'direct connection' : 'connection'), error) : interrupt.errorFor(error);
+        throw isConnectionLost(error) ? connectionLostError(step, describeConnection(client, direct ? 'direct connection' : 'connection'), error) : error;
       });
       interrupt.revisionFinished();
       const durationMs = performance.now() - started;
@@ -96,8 +96,12 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
       return durationMs;
     } catch (error) {
       // The 'running' row stays: the next try (or run) recovers it as after a crash, at once.
-      await lease.release().catch(() => undefined);
-      throw error;
+      const released = await lease.release().then(
+        () => true,
+        () => false,
+      );
+      // After Ctrl-C, whatever the cancelled statement threw (or a server stopped with it) is the interruption.
+      throw interrupt.errorFor(error, released, settings.leaseTtlMs);
     } finally {
       interrupt.dispose();
     }

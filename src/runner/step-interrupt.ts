@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { cancelRunningStatement } from '../db/connect.js';
-import { PlayLaterError } from '../errors.js';
+import { PlayLaterError, messageOf } from '../errors.js';
 
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 type Signal = keyof typeof SIGNALS;
@@ -21,7 +21,7 @@ export class StepInterrupt {
     if (this.received) process.exit(128 + SIGNALS[signal]);
     this.received = signal;
     this.log(
-      `${signal}: stopping ${this.revision}${this.running ? ' (cancelling its running statement)' : ' once it is recorded'}; its lease is released so the next run recovers it at once. ${signal} again quits at once.`,
+      `${signal}: stopping ${this.revision}${this.running ? ' (cancelling its running statement), then releasing its lease so that the next run can recover it at once' : ' once it is recorded'}. ${signal} again quits at once.`,
     );
     if (this.running) cancelRunningStatement(this.client);
   };
@@ -44,9 +44,20 @@ export class StepInterrupt {
     if (this.received) throw this.error();
   }
 
-  /** The error to end the step with when a signal came (`cause`: what the cancelled statement threw). */
-  errorFor(cause: unknown): unknown {
-    return this.received ? this.error(cause) : cause;
+  /**
+   * The error to end the step with: `cause` itself unless a signal came. `leaseReleased`: whether
+   * the step's failure path could release the lease (not when the server went down with the signal,
+   * as the embedded one does).
+   */
+  errorFor(cause: unknown, leaseReleased: boolean, leaseTtlMs: number): unknown {
+    // No signal; or past the revision's statements: the bookkeeping is not cancelled, so `cause` is
+    // either check()'s "stopped after it was recorded" or a real failure of the bookkeeping.
+    if (!this.received || !this.running) return cause;
+    if (leaseReleased) return this.error(cause);
+    return new PlayLaterError('E_INTERRUPTED', `Stopped by ${this.received} during ${this.revision} (non-transactional): what it completed stays; its lease could not be released (${messageOf(cause)}).`, {
+      hint: `Run the same command again: once the lease has lapsed (${leaseTtlMs / 1000} s after this run stopped renewing it) it recovers ${this.revision} (drops the INVALID index it left, if any) and runs it again.`,
+      cause,
+    });
   }
 
   dispose(): void {
