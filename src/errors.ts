@@ -294,6 +294,9 @@ export class PlayLaterError extends Error {
   }
 }
 
+/** SQLSTATE 42501, insufficient_privilege: the role lacks a privilege (the CLI's hint and a failed revision's hint name it). */
+export const INSUFFICIENT_PRIVILEGE = '42501';
+
 export function isPlayLaterError(error: unknown): error is PlayLaterError {
   return error instanceof PlayLaterError;
 }

@@ -1,5 +1,5 @@
 import { maskUrl } from '../db/database-url.js';
-import { PlayLaterError, isPlayLaterError } from '../errors.js';
+import { INSUFFICIENT_PRIVILEGE, PlayLaterError, isPlayLaterError } from '../errors.js';
 import type { Phase } from '../progress.js';
 import { processIo, type CliIo } from './io.js';
 
@@ -29,9 +29,6 @@ type Style = keyof typeof STYLES;
  * Progress (phases with their times) shows only on a terminal, never in a pipe, with --json or
  * --quiet; revisions applied are logged everywhere, as a record of what changed.
  */
-/** SQLSTATE 42501: permission denied. */
-const INSUFFICIENT_PRIVILEGE = '42501';
-
 export class Output {
   constructor(
     readonly json: boolean,

@@ -80,7 +80,6 @@ export async function disconnect(client: pg.Client | undefined): Promise<void> {
   if (client) await client.end().catch(() => undefined);
 }
 
-/** One host, with sslmode=prefer's fallback to a plain connection when the server has no SSL. */
 /**
  * Asks the server to cancel the statement `client` is running, as libpq's PQcancel does: a cancel
  * request, with the session's key, on a connection of its own to the same host and port (PgBouncer
@@ -107,6 +106,7 @@ interface CancelConnection {
   cancel(processID: number, secretKey: number): void;
 }
 
+/** One host, with sslmode=prefer's fallback to a plain connection when the server has no SSL. */
 async function openClient(target: DatabaseUrl, host: HostAddress, options: ConnectOptions): Promise<pg.Client> {
   const variants = sslVariants(target.params);
   for (const [index, ssl] of variants.entries()) {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { assertBackgroundFinished, enqueueStatements } from '../background/background-migration.js';
-import { PlayLaterError, messageOf } from '../errors.js';
+import { INSUFFICIENT_PRIVILEGE, PlayLaterError, messageOf } from '../errors.js';
 import { connectionLostError, describeConnection, isConnectionLost, keptOfNonTransactional } from './connection-lost.js';
 import { LockedTransaction, type LockSettings } from './locked-transaction.js';
 import { newLeaseHolder, takeLease } from './migration-lease.js';
@@ -225,9 +225,6 @@ async function readLockedState(client: pg.Client, graph: RevisionGraph, host: st
   adopted.push(...(await verifyChecksums(client, graph, graph.appliedFrom(heads), host, { exists: true })));
   return heads;
 }
-
-/** SQLSTATE 42501: permission denied. */
-const INSUFFICIENT_PRIVILEGE = '42501';
 
 function revisionFailed(step: PlannedStep, error: unknown, retries: number, single: boolean): PlayLaterError {
   if (error instanceof PlayLaterError) return error;
