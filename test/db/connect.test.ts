@@ -17,6 +17,6 @@ describe('connect: sslmode', () => {
   });
 
   it('require refuses a server without SSL, with a typed error', async () => {
-    await expect(connect(`${embeddedServer().adminUrl}?sslmode=require`)).rejects.toMatchObject({ code: 'E_CONNECT_UNREACHABLE', message: expect.stringMatching(/does not support SSL/) });
+    await expect(connect(`${embeddedServer().adminUrl}?sslmode=require`)).rejects.toMatchObject({ code: 'E_CONNECT_UNREACHABLE', message: expect.stringMatching(/the server does not accept SSL connections, and sslmode requires SSL/) });
   });
 });
