@@ -350,8 +350,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
 /** commander's usage error as E_USAGE, its hint naming the --help that answers it. */
 function usageError(program: Command, argv: readonly string[], error: CommanderError): PlayLaterError {
-  // "error: unknown command 'upgrad'\n(Did you mean upgrade?)" → one line.
-  const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  // "error: unknown command 'upgrad'\n(Did you mean upgrade?)" → one line. No command at all: commander
+  // has printed the help (its message is "(outputHelp)").
+  const message = error.code === 'commander.help' ? 'No command given (the commands are listed above)' : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   const names = new Set(program.commands.map((candidate) => candidate.name()));
   const command = argv.find((arg) => names.has(arg));
   const hint = command && error.code !== 'commander.unknownCommand'

@@ -132,11 +132,12 @@ describe('revision references', () => {
     }
   });
 
-  it('command-line usage errors (unknown command, missing argument, unknown option): E_USAGE with a hint naming the --help that answers it, exit 2', async () => {
+  it('command-line usage errors (unknown command, missing argument, unknown option, no command): E_USAGE with a hint naming the --help that answers it, exit 2', async () => {
     for (const [args, message, help] of [
       [['upgrayedd', 'head'], "Unknown command 'upgrayedd' (Did you mean upgrade?)", 'play-later-db --help'],
       [['upgrade'], "Missing required argument 'target'.", 'play-later-db upgrade --help'],
       [['history', '--frobnicate'], "Unknown option '--frobnicate'.", 'play-later-db history --help'],
+      [[], 'No command given (the commands are listed above)', 'play-later-db --help'],
     ] as const) {
       const result = await runCli([...args]);
       expectCliError(result, 'E_USAGE', 2);

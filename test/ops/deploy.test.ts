@@ -30,7 +30,7 @@ describeOnEachServer(
     let graph: RevisionGraph;
     const newDatabase = useTestDatabases(server);
     beforeAll(async () => {
-      schemaFile = await writeHeadSchemaFile(server);
+      schemaFile = await writeHeadSchemaFile(tempFolder, server);
       graph = await loadProjectGraph();
     });
 
@@ -132,7 +132,7 @@ describe('deploy [embedded server: copy of the stopped cluster]', () => {
     const env = { PLAY_LATER_DATA_DIR: dataDir, PLAY_LATER_BACKUP_DIR: path.join(dataDir, 'backups'), DATABASE_URL: undefined, DIRECT_DATABASE_URL: undefined };
     const upgrade = await runCli(['upgrade', '004'], { env });
     expect(upgrade.code, upgrade.stderr).toBe(0);
-    const result = await runCli(['deploy', '--schema-file', await writeHeadSchemaFile()], { env });
+    const result = await runCli(['deploy', '--schema-file', await writeHeadSchemaFile(tempFolder)], { env });
     expect(result.code, result.stderr).toBe(0);
     const graph = await loadProjectGraph();
     expect(result.stdout).toContain(`Deployed: ${graph.order.length - 4} revisions applied; the database is at ${graph.heads[0]} (head).`);

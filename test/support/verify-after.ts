@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { beforeAll } from 'vitest';
 import { writeHeadSchemaFile } from './committed-schema.js';
+import { useTempFolders } from './temp-folders.js';
 import { runCli } from './run-cli.js';
 import type { TestServer } from './servers.js';
 import { useTestDatabases } from './test-database.js';
@@ -18,8 +19,9 @@ export interface VerifyCheck {
 export function useVerifyAfter(server: TestServer) {
   let schemaFile: string;
   const newDatabase = useTestDatabases(server);
+  const tempFolder = useTempFolders();
   beforeAll(async () => {
-    schemaFile = await writeHeadSchemaFile(server);
+    schemaFile = await writeHeadSchemaFile(tempFolder, server);
   });
   async function verifyAfter(damage: (client: pg.Client) => Promise<void>) {
     const database = await newDatabase('head');
