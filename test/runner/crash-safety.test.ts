@@ -3,6 +3,8 @@
  * Transactional: nothing of the revision stays, the killed backend stops (client_connection_check_interval)
  * and releases the lock, the re-run waits for it and reaches head. Non-transactional: the INVALID
  * index left by an interrupted CREATE INDEX CONCURRENTLY is recognized, dropped and built again.
+ * Ctrl-C (SIGINT) in the same statement cancels it and releases the lease, so a waiting runner
+ * recovers the revision at once instead of waiting for the lease to lapse.
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +31,7 @@ const fixtures = revisionsDirWith([
 ]);
 afterAll(() => fixtures.cleanup());
 
-describeOnEachServer('kill -9 of the runner', (server) => {
+describeOnEachServer('kill -9 or Ctrl-C of the runner', (server) => {
   let database: TestDatabase;
   let observer: pg.Client;
 
