@@ -69,6 +69,20 @@ describe('database URL and connection', () => {
     expectCliError(result, 'E_CONNECT_UNREACHABLE', 1);
   });
 
+  it('a reader that goes away (current | true): the output is dropped, no stack trace, exit 0', async () => {
+    // A shell pipe, as users write it: its reader has exited before the CLI writes (EPIPE).
+    const child = spawn('bash', ['-c', `"${process.execPath}" bin/play-later-db.js current | true; exit \${PIPESTATUS[0]}`], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATABASE_URL: database.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|^\s+at .+:\d+:\d+\)?$/m);
+    expect(code, stderr).toBe(0);
+  });
+
   it('sslmode=require against a server without SSL: says so, and the hint is about SSL, not about starting the server', async () => {
     const url = new URL(database.url);
     url.searchParams.set('sslmode', 'require');
