@@ -352,12 +352,19 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 function usageError(program: Command, argv: readonly string[], error: CommanderError): PlayLaterError {
   // "error: unknown command 'upgrad'\n(Did you mean upgrade?)" → one line. No command at all: commander
   // has printed the help (its message is "(outputHelp)").
-  const message = error.code === 'commander.help' ? 'No command given (the commands are listed above)' : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   const names = new Set(program.commands.map((candidate) => candidate.name()));
+  const message = error.code === 'commander.help' ? helpShownInstead(argv, names) : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   const command = argv.find((arg) => names.has(arg));
   const hint = command && error.code !== 'commander.unknownCommand'
     ? `Run \`play-later-db ${command} --help\` for its arguments and options.`
     : 'Run `play-later-db --help` for the commands and the options they share.';
   const sentence = `${message.charAt(0).toUpperCase()}${message.slice(1)}`;
   return new PlayLaterError('E_USAGE', /[.)]$/.test(sentence) ? sentence : `${sentence}.`, { hint });
+}
+
+/** Why commander showed the help instead of running something: no command, or `help <unknown>`. */
+function helpShownInstead(argv: readonly string[], names: ReadonlySet<string>): string {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  if (words[0] === 'help' && words[1] !== undefined && !names.has(words[1])) return `Unknown command '${words[1]}' (the commands are listed above)`;
+  return 'No command given (the commands are listed above)';
 }

@@ -52,7 +52,7 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
     const lease = new LeaseKeeper(leaseClient, options.leaseId, options.holder, settings.leaseTtlMs);
     lease.start();
     const client = direct ?? mainClient;
-    const interrupt = new StepInterrupt(client, step.revision.id, options.context.log);
+    const interrupt = new StepInterrupt(client, step.revision.id, options.context.log, settings.leaseTtlMs);
     try {
       if (direct) await direct.query(timeoutSettingsSql(settings, 'SESSION'));
       await recoverInterrupted(client, step, options.interrupted, options.context.log);
@@ -101,7 +101,7 @@ export async function runNonTransactionalStep(options: NonTransactionalStepOptio
         () => false,
       );
       // After Ctrl-C, whatever the cancelled statement threw (or a server stopped with it) is the interruption.
-      throw interrupt.errorFor(error, released, settings.leaseTtlMs);
+      throw interrupt.errorFor(error, released);
     } finally {
       interrupt.dispose();
     }

@@ -18,7 +18,12 @@ export class StepInterrupt {
   private received: Signal | undefined;
   private running = true;
   private readonly handler = (signal: Signal): void => {
-    if (this.received) process.exit(128 + SIGNALS[signal]);
+    if (this.received) {
+      this.log(
+        `${signal} again: quitting at once. ${this.revision}'s lease lapses ${this.leaseTtlMs / 1000} s after its last renewal; the next run waits for that, then recovers it.`,
+      );
+      process.exit(128 + SIGNALS[signal]);
+    }
     this.received = signal;
     this.log(
       `${signal}: stopping ${this.revision}${this.running ? ' (cancelling its running statement), then releasing its lease so that the next run can recover it at once' : ' once it is recorded'}. ${signal} again quits at once.`,
@@ -30,6 +35,7 @@ export class StepInterrupt {
     private readonly client: pg.Client,
     private readonly revision: string,
     private readonly log: (message: string) => void,
+    private readonly leaseTtlMs: number,
   ) {
     for (const signal of Object.keys(SIGNALS) as Signal[]) process.on(signal, this.handler);
   }
@@ -49,13 +55,13 @@ export class StepInterrupt {
    * the step's failure path could release the lease (not when the server went down with the signal,
    * as the embedded one does).
    */
-  errorFor(cause: unknown, leaseReleased: boolean, leaseTtlMs: number): unknown {
+  errorFor(cause: unknown, leaseReleased: boolean): unknown {
     // No signal; or past the revision's statements: the bookkeeping is not cancelled, so `cause` is
     // either check()'s "stopped after it was recorded" or a real failure of the bookkeeping.
     if (!this.received || !this.running) return cause;
     if (leaseReleased) return this.error(cause);
     return new PlayLaterError('E_INTERRUPTED', `Stopped by ${this.received} during ${this.revision} (non-transactional): what it completed stays; its lease could not be released (${messageOf(cause)}).`, {
-      hint: `Run the same command again: once the lease has lapsed (${leaseTtlMs / 1000} s after this run stopped renewing it) it recovers ${this.revision} (drops the INVALID index it left, if any) and runs it again.`,
+      hint: `Run the same command again: once the lease has lapsed (${this.leaseTtlMs / 1000} s after this run stopped renewing it) it recovers ${this.revision} (drops the INVALID index it left, if any) and runs it again.`,
       cause,
     });
   }

@@ -3,7 +3,7 @@
  * status (2 usage, 1 failure) and no stack trace.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,12 +152,19 @@ describe('revision references', () => {
       [['upgrade'], "Missing required argument 'target'.", 'play-later-db upgrade --help'],
       [['history', '--frobnicate'], "Unknown option '--frobnicate'.", 'play-later-db history --help'],
       [[], 'No command given (the commands are listed above)', 'play-later-db --help'],
+      [['help', 'bogus'], "Unknown command 'bogus' (the commands are listed above)", 'play-later-db --help'],
     ] as const) {
       const result = await runCli([...args]);
       expectCliError(result, 'E_USAGE', 2);
       expect(result.stderr).toContain(`error E_USAGE: ${message}`);
       expect(result.stderr).toContain(`hint: Run \`${help}\``);
     }
+    // A bad --limit is said before any database is opened: no embedded server is started for it.
+    const dataDir = path.join(tempFolder('plt-no-server-'), 'data');
+    const badLimit = await runCli(['search', 'dark', '--limit', 'abc'], { env: { PLAY_LATER_DATA_DIR: dataDir, DATABASE_URL: undefined } });
+    expectCliError(badLimit, 'E_USAGE', 2);
+    expect(badLimit.stderr).toContain('--limit must be a whole number from 1 to 500, not "abc".');
+    expect(existsSync(dataDir)).toBe(false);
     const json = await runCli(['--json', 'upgrade']);
     expectCliError(json, 'E_USAGE', 2);
     expect(JSON.parse(json.stdout)).toEqual({
