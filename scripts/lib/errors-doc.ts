@@ -16,7 +16,8 @@ these is tested through the real CLI in a child process (\`test/cli/bad-input.te
 \`test/config/\`, \`test/cli/embedded-lifecycle.test.ts\`).`;
 
 const EXAMPLES = `Interrupting a command (Ctrl-C) on the embedded server stops the server before exiting with
-status 130; the revision that was running is rolled back.
+status 130 (SIGTERM: 143, SIGHUP: 129); a transactional revision that was running is rolled back,
+what a non-transactional one completed stays, and the next run recovers it (\`E_INTERRUPTED\`).
 
 Three real examples (PostgreSQL 15 through \`DATABASE_URL\`):
 

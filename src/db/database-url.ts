@@ -1,4 +1,4 @@
-import { PlayLaterError } from '../errors.js';
+import { PlayLaterError, isPlayLaterError } from '../errors.js';
 
 /**
  * Connection strings in every form libpq accepts: URLs (postgresql:// or postgres://, percent-encoded,
@@ -53,7 +53,15 @@ const SECRET_PARAMS = ['password', 'sslpassword'];
 /** Parses a connection string of any form libpq accepts, naming precisely what is wrong. */
 export function parseDatabaseUrl(raw: string): DatabaseUrl {
   const text = raw.trim();
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return fromSettings(parseUrl(text));
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    try {
+      return fromSettings(parseUrl(text));
+    } catch (error) {
+      // An @ after the host, and the string does not parse: most often an unencoded password, whose
+      // rest became the database or the parameters; whatever the reason found, it could quote it.
+      throw atAfterHost(text) && isPlayLaterError(error) && error.code === 'E_URL_MALFORMED' ? malformed(AT_AFTER_HOST) : error;
+    }
+  }
   if (/^\s*[A-Za-z_]+\s*=/.test(text)) return fromSettings(parseKeywords(text));
   throw malformed('it is neither a postgresql:// URL nor key=value settings (host=… dbname=…)');
 }
@@ -173,9 +181,7 @@ function parseUrl(text: string): RawSettings {
   // An @ after the host: most often a password holding "/" or "?" and an @ before them (user:a@b/c@host),
   // which libpq reads as host "b" and database "c@host". Checked before decoding, so that nothing of
   // the password is quoted in the message.
-  if (path.slice(1).includes('@')) {
-    throw malformed('an "@" comes after the host and "/": a password or user name holding "@", "/" or "?" must be percent-encoded (%40, %2F, %3F), and so must a database name holding "@"');
-  }
+  if (path.slice(1).includes('@')) throw malformed(AT_AFTER_HOST);
   if (path.slice(1).includes('/')) throw malformed('the database name holds an unencoded "/" (percent-encode it: %2F)');
   const database = decode(path.replace(/^\//, ''), 'the database name');
   if (database) values.set('dbname', database);
@@ -194,6 +200,16 @@ function parseUrl(text: string): RawSettings {
     ports: values.has('port') ? [] : ports.every((port) => port === '') ? [] : ports,
     values,
   };
+}
+
+const AT_AFTER_HOST =
+  'an "@" comes after the host: a password or user name holding "@", "/" or "?" must be percent-encoded (%40, %2F, %3F), and so must an "@" in the database name or a parameter';
+
+/** The URL has user@host and another @ after it (in the path or the parameters). */
+function atAfterHost(text: string): boolean {
+  const rest = text.slice(text.indexOf('://') + 3);
+  const authorityEnd = rest.search(/[/?]/);
+  return authorityEnd >= 0 && rest.slice(0, authorityEnd).includes('@') && rest.slice(authorityEnd).includes('@');
 }
 
 /** libpq's percent-decoding: every % followed by two hex digits, and never a NUL byte. */

@@ -61,6 +61,9 @@ describe('parseDatabaseUrl', () => {
     // libpq reads user:se@cr/et%zz@h/db as host "cr", database "et%zz@h/db": no part of it is quoted.
     ['an unencoded @ and / in the password', 'postgresql://u:se@cr/et%zzsecret@h/db', 'must be percent-encoded (%40, %2F, %3F)'],
     ['bad percent-encoding in the database name', 'postgresql://u:secret@h/d%zz', 'the database name has an invalid percent-encoding'],
+    // user:se@cr?et…@h/db: the rest of the password becomes the parameters; their names are not quoted.
+    ['an unencoded @ and ? in the password', 'postgresql://u:se@cr?etsecret=zz@h/db', 'must be percent-encoded (%40, %2F, %3F)'],
+    ['an unencoded @ and ? in the password, no "="', 'postgresql://u:se@cr?etsecret@h/db', 'must be percent-encoded (%40, %2F, %3F)'],
     ['another scheme', 'mysql://u:secret@h/db', 'the scheme "mysql"'],
     ['no database', 'postgresql://u:secret@h:5432/', 'names no database'],
     ['no host', 'dbname=x password=secret', 'names no host'],
