@@ -7,8 +7,9 @@
  * A process killed with -9 runs nothing: what it leaves is found later (stale *.partial files) and
  * its children stop by themselves (run-tool.ts's watchdog).
  */
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
-type Signal = keyof typeof SIGNALS;
+/** The signals that end a command, with their numbers (a process they end exits with 128 + it). */
+export const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+export type Signal = keyof typeof SIGNALS;
 
 const cleanups = new Set<() => void>();
 const signalHandlers = new Map<Signal, () => void>();

@@ -87,7 +87,7 @@ export const benchmark: Benchmark = {
             if (definitions === 'seed_baseline' && (!baselineAvailable || run >= baselineRuns)) continue;
             const ms = await timeQuery(client, query.sql(definitions), params);
             times[definitions].push(ms);
-            if (query.kind === 'search' && definitions === 'public') byPhrase.set(String(params[0]), [...(byPhrase.get(String(params[0])) ?? []), ms]);
+            if (query.kind === 'search' && definitions === 'public') addPhraseTime(byPhrase, params, ms);
           }
         }
         context.log(`  ${query.name}: server-side times`);
@@ -132,7 +132,7 @@ async function serverSideTimes(client: pg.Client, query: HotQuery, sample: UserS
       const params = query.params(picker);
       const ms = await timer.time(query.sql('public'), params);
       ours.push(ms);
-      if (query.kind === 'search') byPhrase.set(String(params[0]), [...(byPhrase.get(String(params[0])) ?? []), ms]);
+      if (query.kind === 'search') addPhraseTime(byPhrase, params, ms);
       if (baselineAvailable && run < baselineRuns) baseline.push(await timer.time(query.sql('seed_baseline'), params));
     }
     return {
@@ -143,6 +143,14 @@ async function serverSideTimes(client: pg.Client, query: HotQuery, sample: UserS
   } finally {
     await timer.stop();
   }
+}
+
+/** A search's time, under its phrase (the query's first parameter). */
+function addPhraseTime(byPhrase: Map<string, number[]>, params: unknown[], ms: number): void {
+  const phrase = String(params[0]);
+  const times = byPhrase.get(phrase);
+  if (times) times.push(ms);
+  else byPhrase.set(phrase, [ms]);
 }
 
 function distributions(byPhrase: Map<string, number[]>): Record<string, Distribution> {

@@ -1,9 +1,7 @@
 import type pg from 'pg';
 import { cancelRunningStatement } from '../db/connect.js';
 import { PlayLaterError, messageOf } from '../errors.js';
-
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
-type Signal = keyof typeof SIGNALS;
+import { SIGNALS, type Signal } from '../exit-cleanup.js';
 
 /**
  * Ctrl-C (or SIGTERM, SIGHUP) while a non-transactional revision runs. Without this, the process
